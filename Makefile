@@ -1,0 +1,37 @@
+# svclb: `make` builds the module against the running kernel (KDIR) and svcadm.
+# `make check` and `make demo` build against the packaged Debian kernel they
+# boot in QEMU, installing what they need first.
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+VM_KVER = $(shell selftests/vm/kver.sh)
+VM_KDIR = /lib/modules/$(VM_KVER)/build
+
+all: module svcadm
+
+module:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+# A module with the pure-logic self-tests, run at load time.
+module-debug:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) CONFIG_SVCLB_DEBUG=y modules
+
+svcadm:
+	$(MAKE) -C tools/svcadm
+
+deps:
+	scripts/deps.sh
+
+check: deps
+	$(MAKE) clean
+	$(MAKE) KDIR=$(VM_KDIR) W=1 module svcadm
+	selftests/vm/run.sh -- selftests/run.sh
+
+demo: deps
+	$(MAKE) KDIR=$(VM_KDIR) module svcadm
+	selftests/vm/run.sh -- selftests/demo.sh
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || rm -f kmod/*.o kmod/*.ko kmod/*.mod* kmod/.*.cmd
+	$(MAKE) -C tools/svcadm clean
+
+.PHONY: all module module-debug svcadm deps check demo clean

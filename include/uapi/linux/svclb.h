@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * svclb: in-kernel service load balancer, generic netlink API.
+ *
+ * Family name SVCLB_GENL_NAME ("svclb"), version SVCLB_GENL_VERSION (1).
+ * The family is network-namespace aware: every request acts on the tables of
+ * the network namespace of the socket that sent it. Every command needs
+ * CAP_NET_ADMIN in the user namespace that owns that network namespace.
+ * Attributes are validated strictly: unknown attributes, nests without
+ * NLA_F_NESTED and trailing garbage are refused. Every refusal carries an
+ * extended ack message (NLMSGERR_ATTR_MSG) saying what was wrong.
+ *
+ * A service is identified by its key: family, protocol, address and port.
+ * A backend is identified, within its service, by its address and port.
+ *
+ * SVCLB_CMD_SERVICE_NEW: create a service. Fails if it exists.
+ *
+ *   SVCLB_A_SERVICE: nest
+ *     SVCLB_SVC_A_FAMILY: u16, AF_INET or AF_INET6               (required)
+ *     SVCLB_SVC_A_PROTO: u8, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_SCTP (required)
+ *     SVCLB_SVC_A_ADDR: binary, 4 bytes (AF_INET) or 16 (AF_INET6),
+ *                       network byte order                        (required)
+ *     SVCLB_SVC_A_PORT: u16, host byte order, not 0               (required)
+ *     SVCLB_SVC_A_SCHED: NUL-terminated string, at most
+ *                        SVCLB_SCHED_NAME_MAX bytes with the NUL;
+ *                        "rr" when absent
+ *     SVCLB_SVC_A_FLAGS: u32, a combination of enum svclb_svc_flags;
+ *                        0 when absent
+ *
+ * SVCLB_CMD_SERVICE_SET: change an existing service: the same attributes as
+ * SVCLB_CMD_SERVICE_NEW; SCHED and FLAGS replace the current values when
+ * present. Fails if the service does not exist.
+ *
+ * SVCLB_CMD_SERVICE_DEL: delete a service, its backends and its flows.
+ *
+ *   SVCLB_A_SERVICE: nest with the service key (FAMILY, PROTO, ADDR, PORT)
+ *
+ * SVCLB_CMD_SERVICE_GET: NLM_F_DUMP only. Every service, one or more messages
+ * each, in this form:
+ *
+ *   SVCLB_A_SERVICE: nest
+ *     SVCLB_SVC_A_FAMILY, SVCLB_SVC_A_PROTO, SVCLB_SVC_A_ADDR,
+ *     SVCLB_SVC_A_PORT, SVCLB_SVC_A_SCHED, SVCLB_SVC_A_FLAGS
+ *     SVCLB_SVC_A_STATS: nest of enum svclb_stats_attrs
+ *     SVCLB_SVC_A_BACKENDS: nest
+ *       SVCLB_A_BACKEND: nest, repeated, one per backend
+ *         SVCLB_BE_A_ADDR, SVCLB_BE_A_PORT, SVCLB_BE_A_WEIGHT
+ *         SVCLB_BE_A_STATS: nest of enum svclb_stats_attrs
+ *
+ * When a service's backends do not fit in one message, the following message
+ * repeats the service's key and carries the next backends; readers merge
+ * messages with the same key. The dump may be resumed in as many recvmsg()
+ * calls as needed; if the tables changed between two parts of a dump, the
+ * next message carries NLM_F_DUMP_INTR and the reader should dump again.
+ *
+ * SVCLB_CMD_BACKEND_NEW: add a backend to a service. Fails if it exists.
+ *
+ *   SVCLB_A_SERVICE: nest with the service key
+ *   SVCLB_A_BACKEND: nest
+ *     SVCLB_BE_A_ADDR: binary, 4 or 16 bytes; the address family must be
+ *                      the service's                              (required)
+ *     SVCLB_BE_A_PORT: u16, host byte order, not 0                (required)
+ *     SVCLB_BE_A_WEIGHT: u32, 0 to SVCLB_WEIGHT_MAX; 1 when absent. A
+ *                        backend of weight 0 keeps its flows but gets no
+ *                        new ones.
+ *
+ * SVCLB_CMD_BACKEND_SET: change an existing backend; the same attributes as
+ * SVCLB_CMD_BACKEND_NEW; WEIGHT replaces the current value when present.
+ *
+ * SVCLB_CMD_BACKEND_DEL: remove a backend from a service. Its flows are
+ * forgotten: their next packet is scheduled afresh.
+ *
+ *   SVCLB_A_SERVICE: nest with the service key
+ *   SVCLB_A_BACKEND: nest with SVCLB_BE_A_ADDR and SVCLB_BE_A_PORT
+ *
+ * SVCLB_CMD_FLUSH: delete every service, backend and flow of the namespace.
+ * No attributes.
+ */
+#ifndef _UAPI_LINUX_SVCLB_H
+#define _UAPI_LINUX_SVCLB_H
+
+#define SVCLB_GENL_NAME		"svclb"
+#define SVCLB_GENL_VERSION	1
+
+#define SVCLB_SCHED_NAME_MAX	16
+#define SVCLB_WEIGHT_MAX	65535
+
+enum svclb_cmd {
+	SVCLB_CMD_UNSPEC,
+	SVCLB_CMD_SERVICE_NEW,
+	SVCLB_CMD_SERVICE_SET,
+	SVCLB_CMD_SERVICE_DEL,
+	SVCLB_CMD_SERVICE_GET,
+	SVCLB_CMD_BACKEND_NEW,
+	SVCLB_CMD_BACKEND_SET,
+	SVCLB_CMD_BACKEND_DEL,
+	SVCLB_CMD_FLUSH,
+	__SVCLB_CMD_MAX
+};
+#define SVCLB_CMD_MAX (__SVCLB_CMD_MAX - 1)
+
+enum svclb_attrs {
+	SVCLB_A_UNSPEC,
+	SVCLB_A_SERVICE,	/* nest: enum svclb_svc_attrs */
+	SVCLB_A_BACKEND,	/* nest: enum svclb_be_attrs */
+	__SVCLB_A_MAX
+};
+#define SVCLB_A_MAX (__SVCLB_A_MAX - 1)
+
+enum svclb_svc_attrs {
+	SVCLB_SVC_A_UNSPEC,
+	SVCLB_SVC_A_FAMILY,	/* u16 */
+	SVCLB_SVC_A_PROTO,	/* u8 */
+	SVCLB_SVC_A_ADDR,	/* binary: 4 or 16 bytes */
+	SVCLB_SVC_A_PORT,	/* u16 */
+	SVCLB_SVC_A_SCHED,	/* string */
+	SVCLB_SVC_A_FLAGS,	/* u32: enum svclb_svc_flags */
+	SVCLB_SVC_A_STATS,	/* nest: enum svclb_stats_attrs (dump only) */
+	SVCLB_SVC_A_BACKENDS,	/* nest: SVCLB_A_BACKEND... (dump only) */
+	__SVCLB_SVC_A_MAX
+};
+#define SVCLB_SVC_A_MAX (__SVCLB_SVC_A_MAX - 1)
+
+enum svclb_svc_flags {
+	/*
+	 * When the service has no backend that can take a new flow, drop the
+	 * packet silently instead of answering with a TCP RST or an ICMP port
+	 * unreachable.
+	 */
+	SVCLB_SVC_F_SILENT_DROP = 1U << 0,
+};
+#define SVCLB_SVC_F_ALL (SVCLB_SVC_F_SILENT_DROP)
+
+enum svclb_be_attrs {
+	SVCLB_BE_A_UNSPEC,
+	SVCLB_BE_A_ADDR,	/* binary: 4 or 16 bytes */
+	SVCLB_BE_A_PORT,	/* u16 */
+	SVCLB_BE_A_WEIGHT,	/* u32 */
+	SVCLB_BE_A_STATS,	/* nest: enum svclb_stats_attrs (dump only) */
+	__SVCLB_BE_A_MAX
+};
+#define SVCLB_BE_A_MAX (__SVCLB_BE_A_MAX - 1)
+
+/*
+ * Counters of a service or a backend. "in" is the client-to-backend direction,
+ * "out" the replies. Flows counts the flows ever created, active_flows those
+ * in the flow table now.
+ */
+enum svclb_stats_attrs {
+	SVCLB_STATS_A_UNSPEC,
+	SVCLB_STATS_A_PAD,
+	SVCLB_STATS_A_FLOWS,		/* u64 */
+	SVCLB_STATS_A_PKTS_IN,		/* u64 */
+	SVCLB_STATS_A_BYTES_IN,		/* u64 */
+	SVCLB_STATS_A_PKTS_OUT,		/* u64 */
+	SVCLB_STATS_A_BYTES_OUT,	/* u64 */
+	SVCLB_STATS_A_ACTIVE_FLOWS,	/* u32 */
+	__SVCLB_STATS_A_MAX
+};
+#define SVCLB_STATS_A_MAX (__SVCLB_STATS_A_MAX - 1)
+
+#endif /* _UAPI_LINUX_SVCLB_H */

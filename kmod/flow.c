@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The flow table. Each flow sits in two hash tables: by its original tuple
+ * (client to VIP, looked up by requests) and by its reply tuple (backend to
+ * client, looked up by replies). There is no timer per flow: the datapath
+ * stamps last_seen, a lookup ignores an expired flow, and a worker removes
+ * expired flows and flows of removed backends.
+ *
+ * A flow is inserted by reply tuple first and by original tuple last, and
+ * removed by original tuple first: whoever removes the original node owns the
+ * flow and frees it, so a flow is freed exactly once.
+ */
+#include <linux/jiffies.h>
+#include <linux/slab.h>
+
+#include "svclb.h"
+
+#define SVCLB_GC_INTERVAL	HZ
+
+static struct kmem_cache *svclb_flow_cache;
+
+static const struct rhashtable_params orig_params = {
+	.head_offset = offsetof(struct svclb_flow, onode),
+	.key_offset = offsetof(struct svclb_flow, orig),
+	.key_len = sizeof(struct svclb_tuple),
+	.automatic_shrinking = true,
+};
+
+static const struct rhashtable_params reply_params = {
+	.head_offset = offsetof(struct svclb_flow, rnode),
+	.key_offset = offsetof(struct svclb_flow, reply),
+	.key_len = sizeof(struct svclb_tuple),
+	.automatic_shrinking = true,
+};
+
+void svclb_tuple_invert(struct svclb_tuple *dst, const struct svclb_tuple *src)
+{
+	*dst = (struct svclb_tuple) {
+		.src = src->dst,
+		.dst = src->src,
+		.sport = src->dport,
+		.dport = src->sport,
+		.proto = src->proto,
+		.family = src->family,
+	};
+}
+
+bool svclb_flow_expired(const struct svclb_net *sn,
+			const struct svclb_flow *flow, u32 now)
+{
+	u32 timeout = READ_ONCE(sn->timeouts[READ_ONCE(flow->state)]);
+
+	return (s32)(now - READ_ONCE(flow->last_seen)) > (s32)timeout;
+}
+
+/* Under RCU. */
+struct svclb_flow *svclb_flow_lookup_orig(struct svclb_net *sn,
+					  const struct svclb_tuple *t)
+{
+	return rhashtable_lookup(&sn->flows_orig, t, orig_params);
+}
+
+/* Under RCU. */
+struct svclb_flow *svclb_flow_lookup_reply(struct svclb_net *sn,
+					   const struct svclb_tuple *t)
+{
+	return rhashtable_lookup(&sn->flows_reply, t, reply_params);
+}
+
+static void svclb_flow_free(struct svclb_flow *flow)
+{
+	svclb_backend_put(flow->be);
+	kmem_cache_free(svclb_flow_cache, flow);
+}
+
+static void svclb_flow_free_rcu(struct rcu_head *head)
+{
+	svclb_flow_free(container_of(head, struct svclb_flow, rcu));
+}
+
+static void svclb_flow_unaccount(struct svclb_net *sn, struct svclb_flow *flow)
+{
+	atomic_dec(&flow->be->active_flows);
+	atomic_dec(&flow->be->svc->active_flows);
+	atomic_dec(&sn->nr_flows);
+}
+
+void svclb_flow_delete(struct svclb_net *sn, struct svclb_flow *flow)
+{
+	if (rhashtable_remove_fast(&sn->flows_orig, &flow->onode, orig_params))
+		return;
+	rhashtable_remove_fast(&sn->flows_reply, &flow->rnode, reply_params);
+	svclb_flow_unaccount(sn, flow);
+	call_rcu(&flow->rcu, svclb_flow_free_rcu);
+}
+
+static bool svclb_flow_stale(struct svclb_net *sn, struct svclb_flow *flow,
+			     u32 now)
+{
+	return READ_ONCE(flow->be->dead) || svclb_flow_expired(sn, flow, now);
+}
+
+/*
+ * Insert by reply tuple. A stale flow holding the same reply tuple is
+ * retired; a live one means the tuple is taken.
+ */
+static int svclb_flow_insert_reply(struct svclb_net *sn,
+				   struct svclb_flow *flow)
+{
+	struct svclb_flow *old;
+
+	old = rhashtable_lookup_get_insert_fast(&sn->flows_reply, &flow->rnode,
+						reply_params);
+	if (!old)
+		return 0;
+	if (IS_ERR(old))
+		return PTR_ERR(old);
+	if (!svclb_flow_stale(sn, old, flow->last_seen))
+		return -EEXIST;
+	svclb_flow_delete(sn, old);
+	return rhashtable_lookup_insert_fast(&sn->flows_reply, &flow->rnode,
+					     reply_params);
+}
+
+/*
+ * Create a flow for @orig to @be, under RCU. Returns the flow, which may be
+ * one another CPU created for the same tuple at the same time, or an error:
+ * -ENOSPC when the table is full, -EEXIST when a live flow already uses the
+ * reply tuple.
+ */
+struct svclb_flow *svclb_flow_create(struct svclb_net *sn,
+				     const struct svclb_tuple *orig,
+				     struct svclb_backend *be, u8 state)
+{
+	struct svclb_flow *flow, *old;
+	int err;
+
+	if (atomic_inc_return(&sn->nr_flows) > READ_ONCE(sn->max_flows)) {
+		atomic_dec(&sn->nr_flows);
+		return ERR_PTR(-ENOSPC);
+	}
+	flow = kmem_cache_alloc(svclb_flow_cache, GFP_ATOMIC);
+	if (!flow) {
+		atomic_dec(&sn->nr_flows);
+		return ERR_PTR(-ENOMEM);
+	}
+	flow->orig = *orig;
+	flow->reply = (struct svclb_tuple) {
+		.src = be->addr,
+		.dst = orig->src,
+		.sport = be->port,
+		.dport = orig->sport,
+		.proto = orig->proto,
+		.family = orig->family,
+	};
+	/* The set this backend came from holds a reference for us. */
+	refcount_inc(&be->refcnt);
+	flow->be = be;
+	flow->last_seen = jiffies;
+	flow->state = state;
+	atomic_inc(&be->active_flows);
+	atomic_inc(&be->svc->active_flows);
+
+	err = svclb_flow_insert_reply(sn, flow);
+	if (err) {
+		svclb_flow_unaccount(sn, flow);
+		svclb_flow_free(flow);
+		if (err == -EEXIST) {
+			/* Another CPU may have won the race for this tuple. */
+			old = svclb_flow_lookup_orig(sn, orig);
+			if (old)
+				return old;
+		}
+		return ERR_PTR(err);
+	}
+	old = rhashtable_lookup_get_insert_fast(&sn->flows_orig, &flow->onode,
+						orig_params);
+	if (old) {
+		/* Visible by reply tuple already: free after a grace period. */
+		rhashtable_remove_fast(&sn->flows_reply, &flow->rnode,
+				       reply_params);
+		svclb_flow_unaccount(sn, flow);
+		call_rcu(&flow->rcu, svclb_flow_free_rcu);
+		return old;
+	}
+	if (atomic_read(&sn->nr_flows) == 1)
+		queue_delayed_work(system_power_efficient_wq, &sn->gc_work,
+				   SVCLB_GC_INTERVAL);
+	return flow;
+}
+
+/* Remove stale flows, or every flow when @all. */
+static void svclb_flow_sweep(struct svclb_net *sn, bool all)
+{
+	struct rhashtable_iter iter;
+	struct svclb_flow *flow;
+	u32 now = jiffies;
+
+	rhashtable_walk_enter(&sn->flows_orig, &iter);
+	rhashtable_walk_start(&iter);
+	while ((flow = rhashtable_walk_next(&iter))) {
+		if (IS_ERR(flow)) {
+			if (PTR_ERR(flow) == -EAGAIN)
+				continue;
+			break;
+		}
+		if (all || svclb_flow_stale(sn, flow, now))
+			svclb_flow_delete(sn, flow);
+		if (need_resched()) {
+			rhashtable_walk_stop(&iter);
+			cond_resched();
+			rhashtable_walk_start(&iter);
+		}
+	}
+	rhashtable_walk_stop(&iter);
+	rhashtable_walk_exit(&iter);
+}
+
+static void svclb_flow_gc(struct work_struct *work)
+{
+	struct svclb_net *sn = container_of(to_delayed_work(work),
+					    struct svclb_net, gc_work);
+
+	svclb_flow_sweep(sn, false);
+	if (atomic_read(&sn->nr_flows))
+		queue_delayed_work(system_power_efficient_wq, &sn->gc_work,
+				   SVCLB_GC_INTERVAL);
+}
+
+void svclb_flow_flush(struct svclb_net *sn)
+{
+	svclb_flow_sweep(sn, true);
+}
+
+int svclb_flow_net_init(struct svclb_net *sn)
+{
+	int err;
+
+	err = rhashtable_init(&sn->flows_orig, &orig_params);
+	if (err)
+		return err;
+	err = rhashtable_init(&sn->flows_reply, &reply_params);
+	if (err) {
+		rhashtable_destroy(&sn->flows_orig);
+		return err;
+	}
+	atomic_set(&sn->nr_flows, 0);
+	sn->max_flows = 1U << 20;
+	sn->timeouts[SVCLB_FLOW_UDP] = 60 * HZ;
+	sn->timeouts[SVCLB_FLOW_TCP_NEW] = 30 * HZ;
+	sn->timeouts[SVCLB_FLOW_TCP_ESTABLISHED] = 86400 * HZ;
+	sn->timeouts[SVCLB_FLOW_TCP_CLOSING] = 120 * HZ;
+	sn->timeouts[SVCLB_FLOW_SCTP] = 3600 * HZ;
+	INIT_DELAYED_WORK(&sn->gc_work, svclb_flow_gc);
+	return 0;
+}
+
+/* The datapath hooks are gone: nothing adds flows any more. */
+void svclb_flow_net_exit(struct svclb_net *sn)
+{
+	cancel_delayed_work_sync(&sn->gc_work);
+	svclb_flow_sweep(sn, true);
+	rhashtable_destroy(&sn->flows_reply);
+	rhashtable_destroy(&sn->flows_orig);
+}
+
+int svclb_flow_init(void)
+{
+	svclb_flow_cache = KMEM_CACHE(svclb_flow, 0);
+	return svclb_flow_cache ? 0 : -ENOMEM;
+}
+
+/* After rcu_barrier(): every flow has been freed. */
+void svclb_flow_exit(void)
+{
+	kmem_cache_destroy(svclb_flow_cache);
+}

@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Netfilter hooks.
+ *
+ * Requests (PREROUTING for traffic from other hosts and namespaces,
+ * LOCAL_OUT for processes on this node) are translated after defragmentation
+ * and before conntrack, so that conntrack and every later rule see the real
+ * client-to-backend flow. Replies (POSTROUTING for routed and locally sent
+ * replies, LOCAL_IN for replies to processes on this node) are translated
+ * after nf_nat, so a masqueraded reply is already de-masqueraded, and after
+ * routing, so reverse-path filtering never sees the VIP as a source.
+ */
+#include <linux/ip.h>
+#include <linux/netfilter_ipv4.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
+#include <net/ip.h>
+#include <net/netfilter/ipv4/nf_defrag_ipv4.h>
+#include <net/netfilter/ipv4/nf_reject.h>
+
+#include "svclb.h"
+
+#define SVCLB_PRI_REQUEST	(NF_IP_PRI_RAW + 50)	/* -250 */
+#define SVCLB_PRI_REPLY		(NF_IP_PRI_NAT_SRC + 10)	/* 110 */
+
+struct svclb_pkt {
+	struct svclb_tuple t;
+	unsigned int l4off;
+	u8 tcp_flags;	/* FIN, SYN, RST, ACK of a TCP packet */
+};
+
+#define SVCLB_TCP_FIN	0x01
+#define SVCLB_TCP_SYN	0x02
+#define SVCLB_TCP_RST	0x04
+#define SVCLB_TCP_ACK	0x10
+
+/*
+ * Read the tuple of an IPv4 TCP, UDP or SCTP packet. Returns false for other
+ * packets, non-first fragments and truncated headers, which are left alone.
+ */
+static bool svclb_parse4(const struct sk_buff *skb, struct svclb_pkt *p)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+	union {
+		struct tcphdr tcp;
+		struct udphdr udp;
+		__be16 ports[2];
+	} _hdr;
+	const void *hdr;
+	unsigned int len;
+
+	switch (iph->protocol) {
+	case IPPROTO_TCP:
+		len = sizeof(struct tcphdr);
+		break;
+	case IPPROTO_UDP:
+		len = sizeof(struct udphdr);
+		break;
+	case IPPROTO_SCTP:
+		len = sizeof(_hdr.ports);
+		break;
+	default:
+		return false;
+	}
+	if (ip_is_fragment(iph))
+		return false;
+	p->l4off = skb_network_offset(skb) + ip_hdrlen(skb);
+	hdr = skb_header_pointer(skb, p->l4off, len, &_hdr);
+	if (!hdr)
+		return false;
+
+	memset(&p->t, 0, sizeof(p->t));
+	p->t.src.ip = iph->saddr;
+	p->t.dst.ip = iph->daddr;
+	p->t.sport = ((const __be16 *)hdr)[0];
+	p->t.dport = ((const __be16 *)hdr)[1];
+	p->t.proto = iph->protocol;
+	p->t.family = AF_INET;
+	p->tcp_flags = 0;
+	if (iph->protocol == IPPROTO_TCP)
+		p->tcp_flags = ((const u8 *)hdr)[13];
+	return true;
+}
+
+static u8 svclb_flow_next_state(u8 state, const struct svclb_pkt *p,
+				bool reply)
+{
+	if (p->t.proto == IPPROTO_UDP || p->t.proto == IPPROTO_SCTP)
+		return state;
+	if (p->tcp_flags & (SVCLB_TCP_FIN | SVCLB_TCP_RST))
+		return SVCLB_FLOW_TCP_CLOSING;
+	if (reply && state == SVCLB_FLOW_TCP_NEW)
+		return SVCLB_FLOW_TCP_ESTABLISHED;
+	return state;
+}
+
+static void svclb_flow_touch(struct svclb_flow *flow, const struct svclb_pkt *p,
+			     bool reply)
+{
+	u32 now = jiffies;
+	u8 state;
+
+	if (READ_ONCE(flow->last_seen) != now)
+		WRITE_ONCE(flow->last_seen, now);
+	state = svclb_flow_next_state(READ_ONCE(flow->state), p, reply);
+	if (state != flow->state)
+		WRITE_ONCE(flow->state, state);
+}
+
+static u8 svclb_flow_initial_state(const struct svclb_pkt *p)
+{
+	switch (p->t.proto) {
+	case IPPROTO_TCP:
+		return SVCLB_FLOW_TCP_NEW;
+	case IPPROTO_SCTP:
+		return SVCLB_FLOW_SCTP;
+	default:
+		return SVCLB_FLOW_UDP;
+	}
+}
+
+/*
+ * Whether an existing flow keeps carrying this packet. A flow whose backend
+ * is gone, that has expired, or that is closing and sees a new SYN is
+ * retired so the packet is scheduled afresh.
+ */
+static bool svclb_flow_usable(struct svclb_net *sn, struct svclb_flow *flow,
+			      const struct svclb_pkt *p)
+{
+	if (READ_ONCE(flow->be->dead) || svclb_flow_expired(sn, flow, jiffies))
+		return false;
+	if ((p->tcp_flags & (SVCLB_TCP_SYN | SVCLB_TCP_ACK)) == SVCLB_TCP_SYN &&
+	    READ_ONCE(flow->state) == SVCLB_FLOW_TCP_CLOSING)
+		return false;
+	return true;
+}
+
+/* No backend can take the flow: refuse it as a closed port would. */
+static unsigned int svclb_no_backend(struct svclb_service *svc,
+				     struct sk_buff *skb,
+				     const struct nf_hook_state *state,
+				     const struct svclb_pkt *p)
+{
+	if (svc->flags & SVCLB_SVC_F_SILENT_DROP)
+		return NF_DROP;
+	if (p->t.proto == IPPROTO_TCP)
+		nf_send_reset(state->net, state->sk, skb, state->hook);
+	else
+		nf_send_unreach(skb, ICMP_PORT_UNREACH, state->hook);
+	return NF_DROP;
+}
+
+static unsigned int svclb_request4(void *priv, struct sk_buff *skb,
+				   const struct nf_hook_state *state)
+{
+	struct svclb_net *sn = svclb_pernet(state->net);
+	struct svclb_service *svc;
+	struct svclb_svc_key key;
+	struct svclb_be_set *set;
+	struct svclb_backend *be;
+	struct svclb_flow *flow;
+	struct svclb_pkt p;
+	bool new_flow = false;
+
+	if (!READ_ONCE(sn->nr_services) || !svclb_parse4(skb, &p))
+		return NF_ACCEPT;
+
+	memset(&key, 0, sizeof(key));
+	key.addr.ip = p.t.dst.ip;
+	key.port = p.t.dport;
+	key.proto = p.t.proto;
+	key.family = AF_INET;
+	svc = svclb_service_lookup(sn, &key);
+	if (!svc)
+		return NF_ACCEPT;
+
+	flow = svclb_flow_lookup_orig(sn, &p.t);
+	if (flow && !svclb_flow_usable(sn, flow, &p)) {
+		svclb_flow_delete(sn, flow);
+		flow = NULL;
+	}
+	if (!flow) {
+		set = rcu_dereference(svc->set);
+		if (!set)
+			return svclb_no_backend(svc, skb, state, &p);
+		be = set->sched->pick(set, &p.t);
+		flow = svclb_flow_create(sn, &p.t, be,
+					 svclb_flow_initial_state(&p));
+		if (IS_ERR(flow))
+			return NF_DROP;
+		new_flow = true;
+	}
+	be = flow->be;
+	svclb_flow_touch(flow, &p, false);
+
+	if (svclb_nat4(skb, p.l4off, p.t.proto, true, be->addr.ip, be->port))
+		return NF_DROP;
+	svclb_stats_add(be->svc->stats, true, skb->len, new_flow);
+	svclb_stats_add(be->stats, true, skb->len, new_flow);
+
+	/* A local packet was routed to the VIP: route it to the backend. */
+	if (state->hook == NF_INET_LOCAL_OUT &&
+	    ip_route_me_harder(state->net, state->sk, skb, RTN_UNSPEC))
+		return NF_DROP;
+	return NF_ACCEPT;
+}
+
+static unsigned int svclb_reply4(void *priv, struct sk_buff *skb,
+				 const struct nf_hook_state *state)
+{
+	struct svclb_net *sn = svclb_pernet(state->net);
+	struct svclb_flow *flow;
+	struct svclb_pkt p;
+
+	if (!atomic_read(&sn->nr_flows) || !svclb_parse4(skb, &p))
+		return NF_ACCEPT;
+	flow = svclb_flow_lookup_reply(sn, &p.t);
+	if (!flow || READ_ONCE(flow->be->dead) ||
+	    svclb_flow_expired(sn, flow, jiffies))
+		return NF_ACCEPT;
+	svclb_flow_touch(flow, &p, true);
+
+	if (svclb_nat4(skb, p.l4off, p.t.proto, false, flow->orig.dst.ip,
+		       flow->orig.dport))
+		return NF_DROP;
+	svclb_stats_add(flow->be->svc->stats, false, skb->len, false);
+	svclb_stats_add(flow->be->stats, false, skb->len, false);
+	return NF_ACCEPT;
+}
+
+static const struct nf_hook_ops svclb_hook_ops[] = {
+	{
+		.hook = svclb_request4,
+		.pf = NFPROTO_IPV4,
+		.hooknum = NF_INET_PRE_ROUTING,
+		.priority = SVCLB_PRI_REQUEST,
+	},
+	{
+		.hook = svclb_request4,
+		.pf = NFPROTO_IPV4,
+		.hooknum = NF_INET_LOCAL_OUT,
+		.priority = SVCLB_PRI_REQUEST,
+	},
+	{
+		.hook = svclb_reply4,
+		.pf = NFPROTO_IPV4,
+		.hooknum = NF_INET_POST_ROUTING,
+		.priority = SVCLB_PRI_REPLY,
+	},
+	{
+		.hook = svclb_reply4,
+		.pf = NFPROTO_IPV4,
+		.hooknum = NF_INET_LOCAL_IN,
+		.priority = SVCLB_PRI_REPLY,
+	},
+};
+
+int svclb_hooks_net_init(struct net *net)
+{
+	int err;
+
+	/* Requests are matched on whole datagrams. */
+	err = nf_defrag_ipv4_enable(net);
+	if (err)
+		return err;
+	err = nf_register_net_hooks(net, svclb_hook_ops,
+				    ARRAY_SIZE(svclb_hook_ops));
+	if (err)
+		nf_defrag_ipv4_disable(net);
+	return err;
+}
+
+void svclb_hooks_net_exit(struct net *net)
+{
+	nf_unregister_net_hooks(net, svclb_hook_ops, ARRAY_SIZE(svclb_hook_ops));
+	nf_defrag_ipv4_disable(net);
+}

@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <net/genetlink.h>
+/* svclb: in-kernel service load balancer. */
+#include <linux/module.h>
+#include <net/net_namespace.h>
+
+#include "svclb.h"
+
+unsigned int svclb_net_id __read_mostly;
+
+static int __net_init svclb_net_init(struct net *net)
+{
+	struct svclb_net *sn = svclb_pernet(net);
+	int err;
+
+	sn->net = net;
+	mutex_init(&sn->lock);
+	sn->genid = 1;
+	err = svclb_service_net_init(sn);
+	if (err)
+		return err;
+	err = svclb_flow_net_init(sn);
+	if (err)
+		goto err_service;
+	err = svclb_hooks_net_init(net);
+	if (err)
+		goto err_flow;
+	return 0;
+
+err_flow:
+	svclb_flow_net_exit(sn);
+err_service:
+	svclb_service_net_exit(sn);
+	return err;
+}
+
+static void __net_exit svclb_net_exit(struct net *net)
+{
+	struct svclb_net *sn = svclb_pernet(net);
+
+	svclb_hooks_net_exit(net);
+	svclb_flow_net_exit(sn);
+	svclb_service_net_exit(sn);
+}
+
+static struct pernet_operations svclb_net_ops = {
+	.init = svclb_net_init,
+	.exit = svclb_net_exit,
+	.id = &svclb_net_id,
+	.size = sizeof(struct svclb_net),
+};
+
+static int __init svclb_init(void)
+{
+	int err;
+
+	if (!svclb_selftest())
+		return -ENOTRECOVERABLE;
+	err = svclb_flow_init();
+	if (err)
+		return err;
+	err = register_pernet_subsys(&svclb_net_ops);
+	if (err)
+		goto err_flow;
+	err = svclb_genl_init();
+	if (err)
+		goto err_pernet;
+	return 0;
+
+err_pernet:
+	unregister_pernet_subsys(&svclb_net_ops);
+err_flow:
+	rcu_barrier();
+	svclb_flow_exit();
+	return err;
+}
+
+static void __exit svclb_exit(void)
+{
+	svclb_genl_exit();
+	unregister_pernet_subsys(&svclb_net_ops);
+	/* Flows, backend sets and services are freed by RCU callbacks. */
+	rcu_barrier();
+	svclb_flow_exit();
+}
+
+module_init(svclb_init);
+module_exit(svclb_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("In-kernel service load balancer");
+MODULE_ALIAS_GENL_FAMILY("svclb");

@@ -1,0 +1,604 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The "svclb" generic netlink family; the API is documented in
+ * include/uapi/linux/svclb.h. Every refusal says why in the extended ack.
+ */
+#include <linux/in.h>
+#include <linux/socket.h>
+#include <net/genetlink.h>
+#include <net/sock.h>
+
+#include "svclb.h"
+
+static const struct nla_policy svclb_svc_policy[SVCLB_SVC_A_MAX + 1] = {
+	[SVCLB_SVC_A_FAMILY] = { .type = NLA_U16 },
+	[SVCLB_SVC_A_PROTO] = { .type = NLA_U8 },
+	[SVCLB_SVC_A_ADDR] = { .type = NLA_BINARY },
+	[SVCLB_SVC_A_PORT] = { .type = NLA_U16 },
+	[SVCLB_SVC_A_SCHED] = { .type = NLA_NUL_STRING },
+	[SVCLB_SVC_A_FLAGS] = { .type = NLA_U32 },
+	[SVCLB_SVC_A_STATS] = { .type = NLA_REJECT,
+				.reject_message = "statistics are read-only" },
+	[SVCLB_SVC_A_BACKENDS] = { .type = NLA_REJECT,
+				   .reject_message = "backends are added one at a time" },
+};
+
+static const struct nla_policy svclb_be_policy[SVCLB_BE_A_MAX + 1] = {
+	[SVCLB_BE_A_ADDR] = { .type = NLA_BINARY },
+	[SVCLB_BE_A_PORT] = { .type = NLA_U16 },
+	[SVCLB_BE_A_WEIGHT] = { .type = NLA_U32 },
+	[SVCLB_BE_A_STATS] = { .type = NLA_REJECT,
+			       .reject_message = "statistics are read-only" },
+};
+
+static const struct nla_policy svclb_policy[SVCLB_A_MAX + 1] = {
+	[SVCLB_A_SERVICE] = NLA_POLICY_NESTED(svclb_svc_policy),
+	[SVCLB_A_BACKEND] = NLA_POLICY_NESTED(svclb_be_policy),
+};
+
+static struct genl_family svclb_genl_family;
+
+/* The same test as GENL_UNS_ADMIN_PERM, with a message. */
+static int svclb_check_perm(struct sk_buff *skb, struct net *net,
+			    struct netlink_ext_ack *extack)
+{
+	if (netlink_ns_capable(skb, net->user_ns, CAP_NET_ADMIN))
+		return 0;
+	NL_SET_ERR_MSG_MOD(extack,
+			   "CAP_NET_ADMIN in the namespace's user namespace is required");
+	return -EPERM;
+}
+
+static int svclb_pre_doit(const struct genl_ops *ops, struct sk_buff *skb,
+			  struct genl_info *info)
+{
+	struct net *net = genl_info_net(info);
+	int err;
+
+	err = svclb_check_perm(skb, net, info->extack);
+	if (err)
+		return err;
+	mutex_lock(&svclb_pernet(net)->lock);
+	return 0;
+}
+
+static void svclb_post_doit(const struct genl_ops *ops, struct sk_buff *skb,
+			    struct genl_info *info)
+{
+	mutex_unlock(&svclb_pernet(genl_info_net(info))->lock);
+}
+
+/*
+ * Read an address attribute of @family into @addr; a zero @family accepts
+ * either length and returns the family it implies.
+ */
+static int svclb_get_addr(const struct nlattr *nla, u16 *family,
+			  union svclb_addr *addr)
+{
+	memset(addr, 0, sizeof(*addr));
+	switch (nla_len(nla)) {
+	case sizeof(struct in_addr):
+		if (*family && *family != AF_INET)
+			return -EINVAL;
+		*family = AF_INET;
+		break;
+	case sizeof(struct in6_addr):
+		if (*family && *family != AF_INET6)
+			return -EINVAL;
+		*family = AF_INET6;
+		break;
+	default:
+		return -EINVAL;
+	}
+	nla_memcpy(addr, nla, sizeof(*addr));
+	return 0;
+}
+
+static int svclb_parse_svc_key(struct genl_info *info, struct nlattr **tb,
+			       struct svclb_svc_key *key)
+{
+	struct netlink_ext_ack *extack = info->extack;
+	struct nlattr *nest = info->attrs[SVCLB_A_SERVICE];
+	u16 family;
+	int err;
+
+	if (!nest) {
+		NL_SET_ERR_MSG_MOD(extack, "missing service attribute");
+		return -EINVAL;
+	}
+	/* Already validated against the family's policy. */
+	err = nla_parse_nested(tb, SVCLB_SVC_A_MAX, nest, svclb_svc_policy,
+			       extack);
+	if (err)
+		return err;
+
+	if (!tb[SVCLB_SVC_A_FAMILY]) {
+		NL_SET_ERR_MSG_ATTR(extack, nest, "missing service address family");
+		return -EINVAL;
+	}
+	family = nla_get_u16(tb[SVCLB_SVC_A_FAMILY]);
+	if (family == AF_INET6) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[SVCLB_SVC_A_FAMILY],
+				    "IPv6 services are not supported");
+		return -EAFNOSUPPORT;
+	}
+	if (family != AF_INET) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[SVCLB_SVC_A_FAMILY],
+				    "address family must be AF_INET or AF_INET6");
+		return -EAFNOSUPPORT;
+	}
+	if (!tb[SVCLB_SVC_A_PROTO]) {
+		NL_SET_ERR_MSG_ATTR(extack, nest, "missing service protocol");
+		return -EINVAL;
+	}
+	if (!tb[SVCLB_SVC_A_ADDR]) {
+		NL_SET_ERR_MSG_ATTR(extack, nest, "missing service address");
+		return -EINVAL;
+	}
+	if (!tb[SVCLB_SVC_A_PORT]) {
+		NL_SET_ERR_MSG_ATTR(extack, nest, "missing service port");
+		return -EINVAL;
+	}
+
+	memset(key, 0, sizeof(*key));
+	key->family = family;
+	key->proto = nla_get_u8(tb[SVCLB_SVC_A_PROTO]);
+	if (key->proto != IPPROTO_TCP && key->proto != IPPROTO_UDP &&
+	    key->proto != IPPROTO_SCTP) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[SVCLB_SVC_A_PROTO],
+				    "protocol must be TCP, UDP or SCTP");
+		return -EPROTONOSUPPORT;
+	}
+	if (svclb_get_addr(tb[SVCLB_SVC_A_ADDR], &family, &key->addr)) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[SVCLB_SVC_A_ADDR],
+				    "service address length does not match its family");
+		return -EINVAL;
+	}
+	key->port = htons(nla_get_u16(tb[SVCLB_SVC_A_PORT]));
+	if (!key->port) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[SVCLB_SVC_A_PORT],
+				    "service port must not be 0");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static struct svclb_service *svclb_get_service(struct genl_info *info,
+					       struct nlattr **tb)
+{
+	struct svclb_net *sn = svclb_pernet(genl_info_net(info));
+	struct svclb_service *svc;
+	struct svclb_svc_key key;
+	int err;
+
+	err = svclb_parse_svc_key(info, tb, &key);
+	if (err)
+		return ERR_PTR(err);
+	svc = svclb_service_lookup(sn, &key);
+	if (!svc) {
+		NL_SET_ERR_MSG_MOD(info->extack, "no such service");
+		return ERR_PTR(-ENOENT);
+	}
+	return svc;
+}
+
+/* The optional scheduler and flags of a service request. */
+static int svclb_parse_svc_opts(struct genl_info *info, struct nlattr **tb,
+				const struct svclb_sched_ops **sched,
+				u32 *flags)
+{
+	if (tb[SVCLB_SVC_A_SCHED]) {
+		*sched = svclb_sched_find(nla_data(tb[SVCLB_SVC_A_SCHED]));
+		if (!*sched) {
+			NL_SET_ERR_MSG_ATTR(info->extack, tb[SVCLB_SVC_A_SCHED],
+					    "unknown scheduler");
+			return -ENOENT;
+		}
+	}
+	if (tb[SVCLB_SVC_A_FLAGS]) {
+		*flags = nla_get_u32(tb[SVCLB_SVC_A_FLAGS]);
+		if (*flags & ~SVCLB_SVC_F_ALL) {
+			NL_SET_ERR_MSG_ATTR(info->extack, tb[SVCLB_SVC_A_FLAGS],
+					    "unknown service flag");
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static int svclb_service_new(struct sk_buff *skb, struct genl_info *info)
+{
+	struct svclb_net *sn = svclb_pernet(genl_info_net(info));
+	const struct svclb_sched_ops *sched = svclb_sched_default();
+	struct nlattr *tb[SVCLB_SVC_A_MAX + 1];
+	struct svclb_service *svc;
+	struct svclb_svc_key key;
+	u32 flags = 0;
+	int err;
+
+	err = svclb_parse_svc_key(info, tb, &key);
+	if (err)
+		return err;
+	err = svclb_parse_svc_opts(info, tb, &sched, &flags);
+	if (err)
+		return err;
+	svc = svclb_service_create(sn, &key, sched, flags);
+	if (PTR_ERR_OR_ZERO(svc) == -EEXIST)
+		NL_SET_ERR_MSG_MOD(info->extack, "service already exists");
+	return PTR_ERR_OR_ZERO(svc);
+}
+
+static int svclb_service_set(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *tb[SVCLB_SVC_A_MAX + 1];
+	const struct svclb_sched_ops *sched;
+	struct svclb_service *svc;
+	u32 flags;
+	int err;
+
+	svc = svclb_get_service(info, tb);
+	if (IS_ERR(svc))
+		return PTR_ERR(svc);
+	sched = svc->sched;
+	flags = svc->flags;
+	err = svclb_parse_svc_opts(info, tb, &sched, &flags);
+	if (err)
+		return err;
+	err = svclb_service_set_sched(svc, sched);
+	if (err)
+		return err;
+	if (flags != svc->flags) {
+		WRITE_ONCE(svc->flags, flags);
+		svclb_changed(svc->sn);
+	}
+	return 0;
+}
+
+static int svclb_service_del(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *tb[SVCLB_SVC_A_MAX + 1];
+	struct svclb_service *svc;
+
+	svc = svclb_get_service(info, tb);
+	if (IS_ERR(svc))
+		return PTR_ERR(svc);
+	svclb_service_delete(svc);
+	return 0;
+}
+
+/*
+ * Find the service and parse the backend of a backend request. Returns the
+ * backend or NULL in @bep.
+ */
+static int svclb_parse_backend(struct genl_info *info, struct nlattr **tb,
+			       struct svclb_service **svcp,
+			       union svclb_addr *addr, __be16 *port,
+			       struct svclb_backend **bep)
+{
+	struct netlink_ext_ack *extack = info->extack;
+	struct nlattr *stb[SVCLB_SVC_A_MAX + 1];
+	struct nlattr *nest = info->attrs[SVCLB_A_BACKEND];
+	struct svclb_service *svc;
+	u16 family = 0;
+	int err;
+
+	svc = svclb_get_service(info, stb);
+	if (IS_ERR(svc))
+		return PTR_ERR(svc);
+	if (!nest) {
+		NL_SET_ERR_MSG_MOD(extack, "missing backend attribute");
+		return -EINVAL;
+	}
+	err = nla_parse_nested(tb, SVCLB_BE_A_MAX, nest, svclb_be_policy,
+			       extack);
+	if (err)
+		return err;
+	if (!tb[SVCLB_BE_A_ADDR]) {
+		NL_SET_ERR_MSG_ATTR(extack, nest, "missing backend address");
+		return -EINVAL;
+	}
+	if (!tb[SVCLB_BE_A_PORT]) {
+		NL_SET_ERR_MSG_ATTR(extack, nest, "missing backend port");
+		return -EINVAL;
+	}
+	if (svclb_get_addr(tb[SVCLB_BE_A_ADDR], &family, addr)) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[SVCLB_BE_A_ADDR],
+				    "backend address must be 4 (IPv4) or 16 (IPv6) bytes long");
+		return -EINVAL;
+	}
+	if (family != svc->key.family) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[SVCLB_BE_A_ADDR],
+				    "backend address family differs from the service's");
+		return -EAFNOSUPPORT;
+	}
+	*port = htons(nla_get_u16(tb[SVCLB_BE_A_PORT]));
+	if (!*port) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[SVCLB_BE_A_PORT],
+				    "backend port must not be 0");
+		return -EINVAL;
+	}
+	if (tb[SVCLB_BE_A_WEIGHT] &&
+	    nla_get_u32(tb[SVCLB_BE_A_WEIGHT]) > SVCLB_WEIGHT_MAX) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[SVCLB_BE_A_WEIGHT],
+				    "backend weight is above 65535");
+		return -ERANGE;
+	}
+	*svcp = svc;
+	*bep = svclb_backend_find(svc, addr, *port);
+	return 0;
+}
+
+static int svclb_backend_new(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *tb[SVCLB_BE_A_MAX + 1];
+	struct svclb_service *svc;
+	struct svclb_backend *be;
+	union svclb_addr addr;
+	__be16 port;
+	u32 weight = 1;
+	int err;
+
+	err = svclb_parse_backend(info, tb, &svc, &addr, &port, &be);
+	if (err)
+		return err;
+	if (be) {
+		NL_SET_ERR_MSG_MOD(info->extack, "backend already exists");
+		return -EEXIST;
+	}
+	if (tb[SVCLB_BE_A_WEIGHT])
+		weight = nla_get_u32(tb[SVCLB_BE_A_WEIGHT]);
+	return svclb_backend_add(svc, &addr, port, weight);
+}
+
+static int svclb_backend_set(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *tb[SVCLB_BE_A_MAX + 1];
+	struct svclb_service *svc;
+	struct svclb_backend *be;
+	union svclb_addr addr;
+	__be16 port;
+	int err;
+
+	err = svclb_parse_backend(info, tb, &svc, &addr, &port, &be);
+	if (err)
+		return err;
+	if (!be) {
+		NL_SET_ERR_MSG_MOD(info->extack, "no such backend");
+		return -ENOENT;
+	}
+	if (!tb[SVCLB_BE_A_WEIGHT])
+		return 0;
+	return svclb_backend_set_weight(be, nla_get_u32(tb[SVCLB_BE_A_WEIGHT]));
+}
+
+static int svclb_backend_del(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *tb[SVCLB_BE_A_MAX + 1];
+	struct svclb_service *svc;
+	struct svclb_backend *be;
+	union svclb_addr addr;
+	__be16 port;
+	int err;
+
+	err = svclb_parse_backend(info, tb, &svc, &addr, &port, &be);
+	if (err)
+		return err;
+	if (!be) {
+		NL_SET_ERR_MSG_MOD(info->extack, "no such backend");
+		return -ENOENT;
+	}
+	return svclb_backend_delete(be);
+}
+
+static int svclb_flush(struct sk_buff *skb, struct genl_info *info)
+{
+	struct svclb_net *sn = svclb_pernet(genl_info_net(info));
+
+	svclb_service_flush(sn);
+	svclb_flow_flush(sn);
+	return 0;
+}
+
+static int svclb_put_addr(struct sk_buff *skb, int type, u8 family,
+			  const union svclb_addr *addr)
+{
+	return nla_put(skb, type, family == AF_INET ? sizeof(struct in_addr) :
+		       sizeof(struct in6_addr), addr);
+}
+
+static int svclb_put_stats(struct sk_buff *skb, int type,
+			   struct svclb_stats __percpu *stats,
+			   const atomic_t *active)
+{
+	struct svclb_stats_sum sum;
+	struct nlattr *nest;
+
+	svclb_stats_sum(stats, &sum);
+	nest = nla_nest_start(skb, type);
+	if (!nest ||
+	    nla_put_u64_64bit(skb, SVCLB_STATS_A_FLOWS, sum.flows,
+			      SVCLB_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, SVCLB_STATS_A_PKTS_IN, sum.pkts_in,
+			      SVCLB_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, SVCLB_STATS_A_BYTES_IN, sum.bytes_in,
+			      SVCLB_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, SVCLB_STATS_A_PKTS_OUT, sum.pkts_out,
+			      SVCLB_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, SVCLB_STATS_A_BYTES_OUT, sum.bytes_out,
+			      SVCLB_STATS_A_PAD) ||
+	    nla_put_u32(skb, SVCLB_STATS_A_ACTIVE_FLOWS,
+			max(atomic_read(active), 0)))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int svclb_put_backend(struct sk_buff *skb,
+			     const struct svclb_backend *be)
+{
+	struct nlattr *nest = nla_nest_start(skb, SVCLB_A_BACKEND);
+
+	if (!nest ||
+	    svclb_put_addr(skb, SVCLB_BE_A_ADDR, be->svc->key.family,
+			   &be->addr) ||
+	    nla_put_u16(skb, SVCLB_BE_A_PORT, ntohs(be->port)) ||
+	    nla_put_u32(skb, SVCLB_BE_A_WEIGHT, be->weight) ||
+	    svclb_put_stats(skb, SVCLB_BE_A_STATS, be->stats,
+			    &be->active_flows))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+/*
+ * Put one message for @svc with its backends from number *@be_idx on.
+ * Returns 0 when the service is complete, 1 when backends remain (*@be_idx
+ * is where to continue), -EMSGSIZE when nothing fitted.
+ */
+static int svclb_put_service(struct sk_buff *skb, struct netlink_callback *cb,
+			     const struct svclb_service *svc,
+			     unsigned long *be_idx)
+{
+	const struct svclb_svc_key *key = &svc->key;
+	struct nlattr *snest, *bnest, *last;
+	const struct svclb_backend *be;
+	unsigned long i = 0, done = 0;
+	void *hdr;
+
+	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			  &svclb_genl_family, NLM_F_MULTI,
+			  SVCLB_CMD_SERVICE_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+	genl_dump_check_consistent(cb, hdr);
+
+	snest = nla_nest_start(skb, SVCLB_A_SERVICE);
+	if (!snest ||
+	    nla_put_u16(skb, SVCLB_SVC_A_FAMILY, key->family) ||
+	    nla_put_u8(skb, SVCLB_SVC_A_PROTO, key->proto) ||
+	    svclb_put_addr(skb, SVCLB_SVC_A_ADDR, key->family, &key->addr) ||
+	    nla_put_u16(skb, SVCLB_SVC_A_PORT, ntohs(key->port)) ||
+	    nla_put_string(skb, SVCLB_SVC_A_SCHED, svc->sched->name) ||
+	    nla_put_u32(skb, SVCLB_SVC_A_FLAGS, svc->flags) ||
+	    svclb_put_stats(skb, SVCLB_SVC_A_STATS, svc->stats,
+			    &svc->active_flows))
+		goto cancel;
+	bnest = nla_nest_start(skb, SVCLB_SVC_A_BACKENDS);
+	if (!bnest)
+		goto cancel;
+	list_for_each_entry(be, &svc->backends, list) {
+		if (i++ < *be_idx)
+			continue;
+		last = (struct nlattr *)skb_tail_pointer(skb);
+		if (svclb_put_backend(skb, be)) {
+			nlmsg_trim(skb, last);
+			if (!done)
+				goto cancel;
+			nla_nest_end(skb, bnest);
+			nla_nest_end(skb, snest);
+			genlmsg_end(skb, hdr);
+			*be_idx += done;
+			return 1;
+		}
+		done++;
+	}
+	nla_nest_end(skb, bnest);
+	nla_nest_end(skb, snest);
+	genlmsg_end(skb, hdr);
+	return 0;
+
+cancel:
+	genlmsg_cancel(skb, hdr);
+	return -EMSGSIZE;
+}
+
+static int svclb_dump_start(struct netlink_callback *cb)
+{
+	return svclb_check_perm(cb->skb, sock_net(cb->skb->sk), cb->extack);
+}
+
+/* cb->args: [0] services done, [1] backends done of the next service. */
+static int svclb_service_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct svclb_net *sn = svclb_pernet(sock_net(skb->sk));
+	struct svclb_service *svc;
+	unsigned long i = 0;
+	int ret = 0;
+
+	mutex_lock(&sn->lock);
+	cb->seq = sn->genid;
+	list_for_each_entry(svc, &sn->service_list, list) {
+		if (i++ < cb->args[0])
+			continue;
+		ret = svclb_put_service(skb, cb, svc, &cb->args[1]);
+		if (ret)
+			break;
+		cb->args[0]++;
+		cb->args[1] = 0;
+	}
+	mutex_unlock(&sn->lock);
+	/* A message too big for an empty buffer cannot be sent at all. */
+	if (ret < 0 && !skb->len)
+		return ret;
+	return skb->len;
+}
+
+static const struct genl_ops svclb_genl_ops[] = {
+	{
+		.cmd = SVCLB_CMD_SERVICE_NEW,
+		.doit = svclb_service_new,
+	},
+	{
+		.cmd = SVCLB_CMD_SERVICE_SET,
+		.doit = svclb_service_set,
+	},
+	{
+		.cmd = SVCLB_CMD_SERVICE_DEL,
+		.doit = svclb_service_del,
+	},
+	{
+		.cmd = SVCLB_CMD_SERVICE_GET,
+		.start = svclb_dump_start,
+		.dumpit = svclb_service_dump,
+	},
+	{
+		.cmd = SVCLB_CMD_BACKEND_NEW,
+		.doit = svclb_backend_new,
+	},
+	{
+		.cmd = SVCLB_CMD_BACKEND_SET,
+		.doit = svclb_backend_set,
+	},
+	{
+		.cmd = SVCLB_CMD_BACKEND_DEL,
+		.doit = svclb_backend_del,
+	},
+	{
+		.cmd = SVCLB_CMD_FLUSH,
+		.doit = svclb_flush,
+	},
+};
+
+static struct genl_family svclb_genl_family __ro_after_init = {
+	.name = SVCLB_GENL_NAME,
+	.version = SVCLB_GENL_VERSION,
+	.maxattr = SVCLB_A_MAX,
+	.policy = svclb_policy,
+	.netnsok = true,
+	.parallel_ops = true,
+	.pre_doit = svclb_pre_doit,
+	.post_doit = svclb_post_doit,
+	.ops = svclb_genl_ops,
+	.n_ops = ARRAY_SIZE(svclb_genl_ops),
+	.module = THIS_MODULE,
+};
+
+int __init svclb_genl_init(void)
+{
+	return genl_register_family(&svclb_genl_family);
+}
+
+void svclb_genl_exit(void)
+{
+	genl_unregister_family(&svclb_genl_family);
+}

@@ -1,0 +1,269 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * svclb internal definitions.
+ *
+ * Object lifetimes: a service is owned by its namespace's table, a backend
+ * by its service's list. Every backend set (the array the datapath schedules
+ * from) holds a reference to each of its backends, every flow one to its
+ * backend, every backend one to its service. Readers reach services through
+ * the service table and backends through sets and flows, all under RCU; sets
+ * and flows are freed after a grace period, so an object whose last reference
+ * is dropped is unreachable and is freed at once.
+ */
+#ifndef _SVCLB_H
+#define _SVCLB_H
+
+#include <linux/in6.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/netfilter.h>
+#include <linux/percpu.h>
+#include <linux/rhashtable.h>
+#include <linux/u64_stats_sync.h>
+#include <linux/workqueue.h>
+#include <net/netns/generic.h>
+
+#include <uapi/linux/svclb.h>
+
+union svclb_addr {
+	__be32 ip;
+	struct in6_addr in6;
+	__be32 all[4];
+};
+
+/* The key of a service. Unused address bytes are zero. */
+struct svclb_svc_key {
+	union svclb_addr addr;
+	__be16 port;
+	u8 proto;
+	u8 family;
+};
+
+/* One direction of a flow, as seen on the wire. Unused bytes are zero. */
+struct svclb_tuple {
+	union svclb_addr src;
+	union svclb_addr dst;
+	__be16 sport;
+	__be16 dport;
+	u8 proto;
+	u8 family;
+	u16 pad;
+};
+
+struct svclb_stats {
+	u64_stats_t flows;
+	u64_stats_t pkts_in;
+	u64_stats_t bytes_in;
+	u64_stats_t pkts_out;
+	u64_stats_t bytes_out;
+	struct u64_stats_sync syncp;
+};
+
+/* The sum of a per-CPU svclb_stats, for dumps. */
+struct svclb_stats_sum {
+	u64 flows;
+	u64 pkts_in;
+	u64 bytes_in;
+	u64 pkts_out;
+	u64 bytes_out;
+};
+
+struct svclb_service;
+
+struct svclb_backend {
+	struct list_head list;		/* in svc->backends, under sn->lock */
+	struct svclb_service *svc;	/* holds a reference */
+	union svclb_addr addr;
+	__be16 port;
+	u32 weight;			/* under sn->lock */
+	bool dead;			/* removed: its flows are forgotten */
+	atomic_t active_flows;
+	refcount_t refcnt;
+	struct svclb_stats __percpu *stats;
+};
+
+struct svclb_sched_ops;
+
+/*
+ * The backends that may take new flows, with the scheduler's data for them.
+ * Immutable once published; replaced as a whole under RCU.
+ */
+struct svclb_be_set {
+	struct rcu_head rcu;
+	const struct svclb_sched_ops *sched;
+	void *sched_data;
+	unsigned int n;
+	struct svclb_backend *be[];
+};
+
+struct svclb_service {
+	struct rhash_head node;		/* in sn->services */
+	struct svclb_svc_key key;
+	struct list_head list;		/* in sn->service_list, dump order */
+	struct svclb_net *sn;
+	const struct svclb_sched_ops *sched;
+	u32 flags;
+	struct svclb_be_set __rcu *set;
+	struct list_head backends;	/* under sn->lock */
+	unsigned int nr_backends;
+	atomic_t active_flows;
+	refcount_t refcnt;
+	struct svclb_stats __percpu *stats;
+	struct rcu_head rcu;
+};
+
+/* Flow states, which pick the idle timeout. */
+enum svclb_flow_state {
+	SVCLB_FLOW_UDP,
+	SVCLB_FLOW_TCP_NEW,		/* no reply seen yet */
+	SVCLB_FLOW_TCP_ESTABLISHED,
+	SVCLB_FLOW_TCP_CLOSING,		/* FIN or RST seen */
+	SVCLB_FLOW_SCTP,
+	SVCLB_FLOW_STATE_MAX,
+};
+
+/*
+ * One translated flow, reachable from its original tuple (client to VIP) and
+ * from its reply tuple (backend to client).
+ */
+struct svclb_flow {
+	struct rhash_head onode;
+	struct rhash_head rnode;
+	struct svclb_tuple orig;
+	struct svclb_tuple reply;
+	struct svclb_backend *be;	/* holds a reference */
+	u32 last_seen;			/* jiffies */
+	u8 state;
+	struct rcu_head rcu;
+};
+
+struct svclb_net {
+	struct net *net;
+	struct mutex lock;		/* serialises configuration changes */
+	struct rhashtable services;
+	struct list_head service_list;
+	unsigned int nr_services;	/* written under lock, read locklessly */
+	u32 genid;			/* never 0; see svclb_changed() */
+
+	struct rhashtable flows_orig;
+	struct rhashtable flows_reply;
+	atomic_t nr_flows;
+	unsigned int max_flows;
+	u32 timeouts[SVCLB_FLOW_STATE_MAX];	/* jiffies */
+	struct delayed_work gc_work;
+};
+
+extern unsigned int svclb_net_id;
+
+static inline struct svclb_net *svclb_pernet(const struct net *net)
+{
+	return net_generic(net, svclb_net_id);
+}
+
+/* A configuration change: dumps in progress will report interruption. */
+static inline void svclb_changed(struct svclb_net *sn)
+{
+	if (!++sn->genid)
+		sn->genid = 1;
+}
+
+/* service.c */
+int svclb_service_net_init(struct svclb_net *sn);
+void svclb_service_net_exit(struct svclb_net *sn);
+struct svclb_service *svclb_service_lookup(struct svclb_net *sn,
+					   const struct svclb_svc_key *key);
+struct svclb_service *svclb_service_create(struct svclb_net *sn,
+					   const struct svclb_svc_key *key,
+					   const struct svclb_sched_ops *sched,
+					   u32 flags);
+int svclb_service_set_sched(struct svclb_service *svc,
+			    const struct svclb_sched_ops *sched);
+void svclb_service_delete(struct svclb_service *svc);
+void svclb_service_flush(struct svclb_net *sn);
+void svclb_service_put(struct svclb_service *svc);
+struct svclb_backend *svclb_backend_find(struct svclb_service *svc,
+					 const union svclb_addr *addr,
+					 __be16 port);
+int svclb_backend_add(struct svclb_service *svc, const union svclb_addr *addr,
+		      __be16 port, u32 weight);
+int svclb_backend_set_weight(struct svclb_backend *be, u32 weight);
+int svclb_backend_delete(struct svclb_backend *be);
+void svclb_backend_put(struct svclb_backend *be);
+void svclb_stats_sum(struct svclb_stats __percpu *stats,
+		     struct svclb_stats_sum *sum);
+
+static inline void svclb_stats_add(struct svclb_stats __percpu *stats,
+				   bool in, unsigned int len, bool new_flow)
+{
+	struct svclb_stats *s = this_cpu_ptr(stats);
+
+	u64_stats_update_begin(&s->syncp);
+	if (in) {
+		u64_stats_inc(&s->pkts_in);
+		u64_stats_add(&s->bytes_in, len);
+	} else {
+		u64_stats_inc(&s->pkts_out);
+		u64_stats_add(&s->bytes_out, len);
+	}
+	if (new_flow)
+		u64_stats_inc(&s->flows);
+	u64_stats_update_end(&s->syncp);
+}
+
+/* flow.c */
+int svclb_flow_init(void);
+void svclb_flow_exit(void);
+int svclb_flow_net_init(struct svclb_net *sn);
+void svclb_flow_net_exit(struct svclb_net *sn);
+struct svclb_flow *svclb_flow_lookup_orig(struct svclb_net *sn,
+					  const struct svclb_tuple *t);
+struct svclb_flow *svclb_flow_lookup_reply(struct svclb_net *sn,
+					   const struct svclb_tuple *t);
+struct svclb_flow *svclb_flow_create(struct svclb_net *sn,
+				     const struct svclb_tuple *orig,
+				     struct svclb_backend *be, u8 state);
+void svclb_flow_delete(struct svclb_net *sn, struct svclb_flow *flow);
+bool svclb_flow_expired(const struct svclb_net *sn,
+			const struct svclb_flow *flow, u32 now);
+void svclb_flow_flush(struct svclb_net *sn);
+void svclb_tuple_invert(struct svclb_tuple *dst, const struct svclb_tuple *src);
+
+/* nat.c */
+__le32 svclb_sctp_csum(struct sk_buff *skb, unsigned int l4off);
+int svclb_nat4(struct sk_buff *skb, unsigned int l4off, u8 proto, bool dst,
+	       __be32 addr, __be16 port);
+
+/* sched.c */
+struct svclb_sched_ops {
+	const char *name;
+	/* Prepare set->sched_data for a new backend set; may sleep. */
+	int (*build)(struct svclb_be_set *set);
+	/* Free set->sched_data; called from an RCU callback. */
+	void (*destroy)(struct svclb_be_set *set);
+	/* Pick a backend for a new flow; under RCU, set->n > 0. */
+	struct svclb_backend *(*pick)(struct svclb_be_set *set,
+				      const struct svclb_tuple *t);
+};
+
+const struct svclb_sched_ops *svclb_sched_find(const char *name);
+const struct svclb_sched_ops *svclb_sched_default(void);
+extern const struct svclb_sched_ops svclb_sched_rr;
+
+/* hooks.c */
+int svclb_hooks_net_init(struct net *net);
+void svclb_hooks_net_exit(struct net *net);
+
+/* netlink.c */
+int svclb_genl_init(void);
+void svclb_genl_exit(void);
+
+#ifdef DEBUG
+bool svclb_selftest(void);
+#else
+static inline bool svclb_selftest(void)
+{
+	return true;
+}
+#endif
+
+#endif /* _SVCLB_H */
