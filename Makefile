@@ -11,9 +11,12 @@ all: module svcadm
 module:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
-# A module with the pure-logic self-tests, run at load time.
+# A module with the pure-logic self-tests, run at load time, built in a copy
+# of the sources: build/debug/kmod/svclb.ko.
 module-debug:
-	$(MAKE) -C $(KDIR) M=$(CURDIR) CONFIG_SVCLB_DEBUG=y modules
+	rm -rf build/debug && mkdir -p build/debug
+	cp -r Kbuild kmod include build/debug/
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/build/debug CONFIG_SVCLB_DEBUG=y modules
 
 svcadm:
 	$(MAKE) -C tools/svcadm
@@ -23,7 +26,7 @@ deps:
 
 check: deps
 	$(MAKE) clean
-	$(MAKE) KDIR=$(VM_KDIR) W=1 module svcadm
+	$(MAKE) KDIR=$(VM_KDIR) W=1 module module-debug svcadm
 	selftests/vm/run.sh -- selftests/run.sh
 
 demo: deps
@@ -32,6 +35,7 @@ demo: deps
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || rm -f kmod/*.o kmod/*.ko kmod/*.mod* kmod/.*.cmd
+	rm -rf build
 	$(MAKE) -C tools/svcadm clean
 
 .PHONY: all module module-debug svcadm deps check demo clean

@@ -275,3 +275,7 @@ void svclb_flow_exit(void)
 {
 	kmem_cache_destroy(svclb_flow_cache);
 }
+
+#ifdef DEBUG
+#include "selftest/flow.c"
+#endif

@@ -50,6 +50,16 @@ static struct pernet_operations svclb_net_ops = {
 	.size = sizeof(struct svclb_net),
 };
 
+static bool __init svclb_selftest(void)
+{
+#ifdef DEBUG
+	if (!svclb_nat_selftest() || !svclb_flow_selftest())
+		return false;
+	pr_info("svclb: self-tests: pass\n");
+#endif
+	return true;
+}
+
 static int __init svclb_init(void)
 {
 	int err;

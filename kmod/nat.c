@@ -130,3 +130,7 @@ int svclb_nat4(struct sk_buff *skb, unsigned int l4off, u8 proto, bool dst,
 	*addrp = addr;
 	return 0;
 }
+
+#ifdef DEBUG
+#include "selftest/nat.c"
+#endif

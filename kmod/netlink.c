@@ -17,18 +17,17 @@ static const struct nla_policy svclb_svc_policy[SVCLB_SVC_A_MAX + 1] = {
 	[SVCLB_SVC_A_PORT] = { .type = NLA_U16 },
 	[SVCLB_SVC_A_SCHED] = { .type = NLA_NUL_STRING },
 	[SVCLB_SVC_A_FLAGS] = { .type = NLA_U32 },
-	[SVCLB_SVC_A_STATS] = { .type = NLA_REJECT,
-				.reject_message = "statistics are read-only" },
-	[SVCLB_SVC_A_BACKENDS] = { .type = NLA_REJECT,
-				   .reject_message = "backends are added one at a time" },
+	/* Output only; refused by svclb_parse_svc_key() with a message. */
+	[SVCLB_SVC_A_STATS] = { .type = NLA_NESTED },
+	[SVCLB_SVC_A_BACKENDS] = { .type = NLA_NESTED },
 };
 
 static const struct nla_policy svclb_be_policy[SVCLB_BE_A_MAX + 1] = {
 	[SVCLB_BE_A_ADDR] = { .type = NLA_BINARY },
 	[SVCLB_BE_A_PORT] = { .type = NLA_U16 },
 	[SVCLB_BE_A_WEIGHT] = { .type = NLA_U32 },
-	[SVCLB_BE_A_STATS] = { .type = NLA_REJECT,
-			       .reject_message = "statistics are read-only" },
+	/* Output only; refused by svclb_parse_backend() with a message. */
+	[SVCLB_BE_A_STATS] = { .type = NLA_NESTED },
 };
 
 static const struct nla_policy svclb_policy[SVCLB_A_MAX + 1] = {
@@ -112,6 +111,16 @@ static int svclb_parse_svc_key(struct genl_info *info, struct nlattr **tb,
 	if (err)
 		return err;
 
+	if (tb[SVCLB_SVC_A_STATS]) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[SVCLB_SVC_A_STATS],
+				    "statistics are read-only");
+		return -EINVAL;
+	}
+	if (tb[SVCLB_SVC_A_BACKENDS]) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[SVCLB_SVC_A_BACKENDS],
+				    "backends are added with SVCLB_CMD_BACKEND_NEW");
+		return -EINVAL;
+	}
 	if (!tb[SVCLB_SVC_A_FAMILY]) {
 		NL_SET_ERR_MSG_ATTR(extack, nest, "missing service address family");
 		return -EINVAL;
@@ -293,6 +302,11 @@ static int svclb_parse_backend(struct genl_info *info, struct nlattr **tb,
 			       extack);
 	if (err)
 		return err;
+	if (tb[SVCLB_BE_A_STATS]) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[SVCLB_BE_A_STATS],
+				    "statistics are read-only");
+		return -EINVAL;
+	}
 	if (!tb[SVCLB_BE_A_ADDR]) {
 		NL_SET_ERR_MSG_ATTR(extack, nest, "missing backend address");
 		return -EINVAL;

@@ -258,12 +258,8 @@ int svclb_genl_init(void);
 void svclb_genl_exit(void);
 
 #ifdef DEBUG
-bool svclb_selftest(void);
-#else
-static inline bool svclb_selftest(void)
-{
-	return true;
-}
+bool svclb_flow_selftest(void);
+bool svclb_nat_selftest(void);
 #endif
 
 #endif /* _SVCLB_H */

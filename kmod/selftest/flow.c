@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Self-tests of the flow table and round robin, compiled into DEBUG builds. */
+
+static struct svclb_tuple __init st_tuple(u32 client, u16 cport)
+{
+	struct svclb_tuple t = {
+		.src.ip = htonl(client),
+		.dst.ip = htonl(0x0a60000a),
+		.sport = htons(cport),
+		.dport = htons(80),
+		.proto = IPPROTO_TCP,
+		.family = AF_INET,
+	};
+
+	return t;
+}
+
+#define ST_CHECK(cond) do {						\
+	if (!(cond)) {							\
+		pr_err("svclb: flow self-test failed: %s\n", #cond);	\
+		ok = false;						\
+		goto out;						\
+	}								\
+} while (0)
+
+/* Flow table operations on a service with three backends; under RCU. */
+static bool __init st_flows(struct svclb_net *sn, struct svclb_service *svc)
+{
+	struct svclb_flow *f1, *f2, *f3;
+	struct svclb_tuple t1, t2, r1;
+	unsigned int i, hits[3] = {};
+	struct svclb_be_set *set;
+	bool ok = true;
+
+	rcu_read_lock();
+	set = rcu_dereference(svc->set);
+	ST_CHECK(set && set->n == 3);
+	/* Round robin: every backend equally often. */
+	for (i = 0; i < 300; i++)
+		hits[ntohl(set->sched->pick(set, NULL)->addr.ip) - 0x0a000201]++;
+	ST_CHECK(hits[0] == 100 && hits[1] == 100 && hits[2] == 100);
+
+	t1 = st_tuple(0x0a000102, 40000);
+	f1 = svclb_flow_create(sn, &t1, set->be[0], SVCLB_FLOW_TCP_NEW);
+	ST_CHECK(!IS_ERR(f1));
+	ST_CHECK(svclb_flow_lookup_orig(sn, &t1) == f1);
+	svclb_tuple_invert(&r1, &t1);
+	r1.src = set->be[0]->addr;
+	r1.sport = set->be[0]->port;
+	ST_CHECK(svclb_flow_lookup_reply(sn, &r1) == f1);
+	ST_CHECK(!memcmp(&f1->reply, &r1, sizeof(r1)));
+	ST_CHECK(atomic_read(&sn->nr_flows) == 1);
+	ST_CHECK(atomic_read(&set->be[0]->active_flows) == 1);
+
+	/* The same tuple again (another CPU's race): the existing flow. */
+	f2 = svclb_flow_create(sn, &t1, set->be[1], SVCLB_FLOW_TCP_NEW);
+	ST_CHECK(f2 == f1);
+	ST_CHECK(atomic_read(&sn->nr_flows) == 1);
+
+	/* Another VIP flow whose reply tuple is taken by a live flow. */
+	t2 = t1;
+	t2.dst.ip = htonl(0x0a60000b);
+	f3 = svclb_flow_create(sn, &t2, set->be[0], SVCLB_FLOW_TCP_NEW);
+	ST_CHECK(PTR_ERR(f3) == -EEXIST);
+
+	/* Once the first has expired, the tuple is reused. */
+	f1->last_seen -= sn->timeouts[SVCLB_FLOW_TCP_NEW] + 1;
+	ST_CHECK(svclb_flow_expired(sn, f1, jiffies));
+	f3 = svclb_flow_create(sn, &t2, set->be[0], SVCLB_FLOW_TCP_NEW);
+	ST_CHECK(!IS_ERR(f3));
+	ST_CHECK(!svclb_flow_lookup_orig(sn, &t1));
+	ST_CHECK(svclb_flow_lookup_reply(sn, &r1) == f3);
+	ST_CHECK(atomic_read(&sn->nr_flows) == 1);
+
+	/* Deleting twice frees once. */
+	svclb_flow_delete(sn, f3);
+	svclb_flow_delete(sn, f3);
+	ST_CHECK(atomic_read(&sn->nr_flows) == 0);
+	ST_CHECK(!svclb_flow_lookup_orig(sn, &t2));
+
+	/* The table bound holds. */
+	sn->max_flows = 2;
+	for (i = 0; i < 3; i++) {
+		t1 = st_tuple(0x0a000102, 41000 + i);
+		f1 = svclb_flow_create(sn, &t1, set->be[i], SVCLB_FLOW_UDP);
+		ST_CHECK(i < 2 ? !IS_ERR(f1) : PTR_ERR(f1) == -ENOSPC);
+	}
+	ST_CHECK(atomic_read(&sn->nr_flows) == 2);
+out:
+	rcu_read_unlock();
+	return ok;
+}
+
+bool __init svclb_flow_selftest(void)
+{
+	const struct svclb_svc_key key = {
+		.addr.ip = htonl(0x0a60000a),
+		.port = htons(80),
+		.proto = IPPROTO_TCP,
+		.family = AF_INET,
+	};
+	struct svclb_service *svc;
+	union svclb_addr addr;
+	struct svclb_net *sn;
+	bool ok = true;
+	unsigned int i;
+
+	sn = kzalloc(sizeof(*sn), GFP_KERNEL);
+	if (!sn)
+		return false;
+	mutex_init(&sn->lock);
+	sn->genid = 1;
+	if (svclb_service_net_init(sn)) {
+		kfree(sn);
+		return false;
+	}
+	if (svclb_flow_net_init(sn)) {
+		svclb_service_net_exit(sn);
+		kfree(sn);
+		return false;
+	}
+
+	mutex_lock(&sn->lock);
+	svc = svclb_service_create(sn, &key, &svclb_sched_rr, 0);
+	ST_CHECK(!IS_ERR(svc));
+	ST_CHECK(PTR_ERR(svclb_service_create(sn, &key, &svclb_sched_rr, 0)) ==
+		 -EEXIST);
+	ST_CHECK(svclb_service_lookup(sn, &key) == svc);
+	memset(&addr, 0, sizeof(addr));
+	for (i = 0; i < 3; i++) {
+		addr.ip = htonl(0x0a000201 + i);
+		ST_CHECK(!svclb_backend_add(svc, &addr, htons(8080), 1));
+	}
+	mutex_unlock(&sn->lock);
+
+	ok = st_flows(sn, svc);
+	svclb_flow_flush(sn);
+	if (atomic_read(&sn->nr_flows)) {
+		pr_err("svclb: flow self-test failed: flush left flows\n");
+		ok = false;
+	}
+	mutex_lock(&sn->lock);
+out:
+	mutex_unlock(&sn->lock);
+	svclb_flow_net_exit(sn);
+	svclb_service_net_exit(sn);
+	rcu_barrier();
+	kfree(sn);
+	return ok;
+}

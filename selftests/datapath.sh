@@ -1,0 +1,136 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# IPv4 TCP and UDP through a VIP to three backends, with and without
+# nf_conntrack: spreading, intact payloads, replies from the VIP, backend and
+# service removal, weights in `svcadm list`.
+#
+# usage: datapath.sh [--conntrack]
+source "$(dirname "$0")/lib.sh"
+
+conntrack=0
+[[ ${1:-} == --conntrack ]] && conntrack=1
+if ((conntrack)); then
+	modprobe nf_conntrack || skip_all "nf_conntrack cannot be loaded"
+elif [[ -d /sys/module/nf_conntrack ]]; then
+	skip_all "nf_conntrack is loaded already"
+fi
+
+plan 16
+trap topo_cleanup EXIT
+load_module || exit 1
+topo_setup || exit 1
+start_servers 8080 9000 || { not_ok "servers start"; finish; }
+TMP=$(mktemp -d)
+
+svcadm_n service add tcp $VIP:80
+svcadm_n service add udp $VIP:53
+for b in "${BACKENDS[@]}"; do
+	svcadm_n backend add tcp $VIP:80 "$b:8080"
+	svcadm_n backend add udp $VIP:53 "$b:8080"
+done
+if ((conntrack)); then
+	# A stateful forward filter: only what conntrack knows passes.
+	in_n nft -f - <<-EOF2
+	table inet filter {
+		chain forward {
+			type filter hook forward priority 0; policy drop;
+			ct state established,related accept
+			ct state new ip daddr 10.0.2.0/24 accept
+		}
+	}
+	EOF2
+fi
+
+# Every backend gets flows; replies are intact and come from the VIP.
+spread_ok() {
+	local tally=$1 n=$2
+	json_check "d['errors'] == 0 and d['corrupt'] == 0 and d['wrong_source'] == 0 and
+		sorted(d['backends']) == sorted('${BACKENDS[*]}'.split()) and
+		sum(d['backends'].values()) == $n" <<<"$tally"
+}
+tcp=$(client tcp $VIP 80 30)
+diag "tcp: $tcp"
+check "tcp: 30 connections spread over 3 backends, echoed intact" spread_ok "$tcp" 30
+udp=$(client udp $VIP 53 30)
+diag "udp: $udp"
+check "udp: 30 flows spread over 3 backends, intact, from the VIP" spread_ok "$udp" 30
+
+# Counters in svcadm list match what the client saw.
+list=$(svcadm_n list -j)
+counters_ok() {
+	json_check "all(b['stats']['flows'] == 10 and b['stats']['packets_in'] > 0 and
+		b['stats']['packets_out'] > 0 for s in d['services'] for b in s['backends'])
+		and all(s['stats']['flows'] == 30 for s in d['services'])" <<<"$list"
+}
+check "svcadm list: per-backend flows and packet counters" counters_ok
+
+# Bulk payloads both ways, byte for byte.
+svcadm_n service add tcp $VIP:9000
+svcadm_n backend add tcp $VIP:9000 "${BACKENDS[0]}:9001"
+head -c 3000000 /dev/urandom >"$TMP/in"
+in_b socat -u "TCP-LISTEN:9001,bind=${BACKENDS[0]},reuseaddr" "CREATE:$TMP/up" &
+sleep 0.5
+in_c timeout 60 socat -u "OPEN:$TMP/in" "TCP:$VIP:9000"
+wait $!
+check "tcp: 3 MB upload through the VIP arrives byte for byte" cmp -s "$TMP/in" "$TMP/up"
+in_b socat -u "OPEN:$TMP/in" "TCP-LISTEN:9001,bind=${BACKENDS[0]},reuseaddr" &
+sleep 0.5
+in_c timeout 60 socat -u "TCP:$VIP:9000" "CREATE:$TMP/down"
+wait $!
+check "tcp: 3 MB download through the VIP arrives byte for byte" cmp -s "$TMP/in" "$TMP/down"
+
+if ((conntrack)); then
+	ct=$(in_n conntrack -L -p udp --orig-dst "${BACKENDS[0]}" 2>/dev/null)
+	diag "conntrack: $(head -n1 <<<"$ct")"
+	check "conntrack -L shows the client-to-backend flow" \
+		grep -q "src=$CLIENT dst=${BACKENDS[0]} .*dport=8080 src=${BACKENDS[0]} dst=$CLIENT" <<<"$ct"
+else
+	check "nf_conntrack stayed unloaded" test ! -d /sys/module/nf_conntrack
+fi
+
+# Weight changes show in the list.
+svcadm_n backend set tcp $VIP:80 "${BACKENDS[1]}:8080" weight 7
+weight=$(svcadm_n list -j | json_get "[b['weight'] for s in d['services'] if s['port'] == 80 and s['proto'] == 'tcp' for b in s['backends'] if b['address'] == '${BACKENDS[1]}'][0]")
+check "backend set ... weight 7 shows in svcadm list" test "$weight" = 7
+check "svcadm list shows the weight" grep -q "${BACKENDS[1]}:8080  weight 7" <<<"$(svcadm_n list)"
+
+# A deleted backend gets no new flow; the others still do.
+svcadm_n backend del tcp $VIP:80 "${BACKENDS[2]}:8080"
+svcadm_n backend del udp $VIP:53 "${BACKENDS[2]}:8080"
+not_to() {
+	json_check "d['errors'] == 0 and '${BACKENDS[2]}' not in d['backends'] and
+		len(d['backends']) == 2" <<<"$1"
+}
+tcp=$(client tcp $VIP 80 20)
+diag "tcp after delete: $tcp"
+check "tcp: a deleted backend gets no new flow" not_to "$tcp"
+udp=$(client udp $VIP 53 20)
+diag "udp after delete: $udp"
+check "udp: a deleted backend gets no new flow" not_to "$udp"
+list=$(svcadm_n list -j)
+check "svcadm list no longer shows the deleted backend" \
+	json_check "'${BACKENDS[2]}' not in [b['address'] for s in d['services'] for b in s['backends']]" <<<"$list"
+
+# A service without backends refuses connections at once (TCP RST, ICMP).
+svcadm_n backend del tcp $VIP:80 "${BACKENDS[0]}:8080"
+svcadm_n backend del tcp $VIP:80 "${BACKENDS[1]}:8080"
+out=$(client tcp $VIP 80 1)
+check "tcp: no backend: connection refused" grep -q "Connection refused" <<<"$out"
+svcadm_n backend del udp $VIP:53 "${BACKENDS[0]}:8080"
+svcadm_n backend del udp $VIP:53 "${BACKENDS[1]}:8080"
+out=$(client udp $VIP 53 1)
+check "udp: no backend: port unreachable" grep -q "Connection refused" <<<"$out"
+
+# A deleted service: the VIP stops answering.
+svcadm_n backend add tcp $VIP:80 "${BACKENDS[0]}:8080"
+svcadm_n backend add udp $VIP:53 "${BACKENDS[0]}:8080"
+check "tcp: VIP answers before the service is deleted" \
+	json_check "d['backends'] == {'${BACKENDS[0]}': 3}" <<<"$(client tcp $VIP 80 3)"
+svcadm_n service del tcp $VIP:80
+svcadm_n service del udp $VIP:53
+check "tcp: a deleted service no longer answers" \
+	json_check "d['errors'] == 2 and not d['backends']" <<<"$(client tcp $VIP 80 2 --timeout 1)"
+check "udp: a deleted service no longer answers" \
+	json_check "d['errors'] == 2 and not d['backends']" <<<"$(client udp $VIP 53 2 --timeout 1)"
+rm -rf "$TMP"
+finish

@@ -1,0 +1,109 @@
+# SPDX-License-Identifier: GPL-2.0
+# Helpers shared by the selftests: TAP output, the module, a test topology.
+# shellcheck shell=bash
+
+SELFTESTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+TOP=$(dirname "$SELFTESTS")
+SVCADM=$TOP/tools/svcadm/svcadm
+MODULE=${SVCLB_MODULE:-$TOP/kmod/svclb.ko}
+PY=/usr/bin/python3
+
+tap_n=0
+tap_fail=0
+
+plan() { echo "TAP version 13"; echo "1..$1"; }
+ok() { tap_n=$((tap_n + 1)); echo "ok $tap_n $*"; }
+not_ok() { tap_n=$((tap_n + 1)); tap_fail=$((tap_fail + 1)); echo "not ok $tap_n $*"; }
+diag() { echo "# $*"; }
+# check DESCRIPTION COMMAND...: one test point from a command's status.
+check() {
+	local desc=$1
+	shift
+	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
+}
+finish() { exit $((tap_fail ? 1 : 0)); }
+skip_all() { echo "TAP version 13"; echo "1..0 # SKIP $*"; exit 4; }
+
+# Load the module (and what it depends on) unless it is loaded already.
+load_module() {
+	[[ -d /sys/module/svclb ]] && return 0
+	modprobe -a nf_defrag_ipv4 nf_reject_ipv4 libcrc32c && insmod "$MODULE"
+}
+
+unload_module() {
+	[[ -d /sys/module/svclb ]] || return 0
+	rmmod svclb
+}
+
+# The test topology, in namespaces named after this shell's pid:
+#
+#   $NS_C (client, a pod)        $NS_N (node, runs svclb)       $NS_B (backends)
+#   c0 10.0.1.2/24 ---- n0 10.0.1.1/24    n1 10.0.2.254/24 ---- b0 10.0.2.1-3/24
+#
+# The VIP 10.96.0.10 is no address of anyone: the client routes it to the node.
+VIP=10.96.0.10
+BACKENDS=(10.0.2.1 10.0.2.2 10.0.2.3)
+CLIENT=10.0.1.2
+
+topo_setup() {
+	NS_C=svclb-c-$$ NS_N=svclb-n-$$ NS_B=svclb-b-$$
+	ip netns add "$NS_C" && ip netns add "$NS_N" && ip netns add "$NS_B" || return 1
+	ip link add c0 netns "$NS_C" type veth peer n0 netns "$NS_N" || return 1
+	ip link add b0 netns "$NS_B" type veth peer n1 netns "$NS_N" || return 1
+	ip -n "$NS_C" addr add $CLIENT/24 dev c0
+	ip -n "$NS_N" addr add 10.0.1.1/24 dev n0
+	ip -n "$NS_N" addr add 10.0.2.254/24 dev n1
+	local b
+	for b in "${BACKENDS[@]}"; do ip -n "$NS_B" addr add "$b/24" dev b0; done
+	local ns
+	for ns in "$NS_C" "$NS_N" "$NS_B"; do ip -n "$ns" link set lo up; done
+	ip -n "$NS_C" link set c0 up
+	ip -n "$NS_N" link set n0 up
+	ip -n "$NS_N" link set n1 up
+	ip -n "$NS_B" link set b0 up
+	ip -n "$NS_C" route add default via 10.0.1.1
+	ip -n "$NS_B" route add default via 10.0.2.254
+	ip netns exec "$NS_N" sysctl -qw net.ipv4.ip_forward=1
+}
+
+topo_cleanup() {
+	local ns pid
+	for pid in $(jobs -p); do kill "$pid" 2>/dev/null; done
+	wait 2>/dev/null
+	for ns in "${NS_C:-}" "${NS_N:-}" "${NS_B:-}"; do
+		[[ -n $ns ]] && ip netns del "$ns" 2>/dev/null
+	done
+	return 0
+}
+
+in_c() { ip netns exec "$NS_C" "$@"; }
+in_n() { ip netns exec "$NS_N" "$@"; }
+in_b() { ip netns exec "$NS_B" "$@"; }
+svcadm_n() { ip netns exec "$NS_N" "$SVCADM" "$@"; }
+
+# start_servers PORT...: echo servers on every backend address, TCP and UDP.
+start_servers() {
+	local IFS=,
+	in_b "$PY" "$SELFTESTS/lib/servers.py" --ports "$*" "${BACKENDS[@]}" &
+	unset IFS
+	local i
+	for i in $(seq 50); do
+		in_b ss -Hltn | grep -q "${BACKENDS[2]}:${1}" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# client PROTO ADDR PORT COUNT [ARGS]: JSON tally of which backend answered.
+client() { in_c "$PY" "$SELFTESTS/lib/client.py" "$@"; }
+
+# JSON from stdin as d: json_get prints an expression, json_check tests one.
+json_get() { "$PY" -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+json_check() { "$PY" -c "import json,sys; d=json.load(sys.stdin); sys.exit(not ($1))"; }
+
+# The kernel log since the mark, and whether it holds a report.
+dmesg_mark() { DMESG_MARK=$(dmesg | wc -l); }
+dmesg_since() { dmesg | tail -n +"$((${DMESG_MARK:-0} + 1))"; }
+dmesg_clean() {
+	! dmesg_since | grep -E 'BUG|WARNING|Oops|general protection|leak|KASAN|UBSAN|lockdep|circular locking|RCU stall|Call Trace'
+}

@@ -1,0 +1,68 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Test client: COUNT requests to ADDR:PORT over TCP or UDP, each from a new
+source port, each checked to come back byte for byte (and, for UDP, from
+ADDR:PORT itself). Prints a JSON tally of the backends that answered."""
+
+import argparse
+import json
+import os
+import socket
+import sys
+
+
+def tcp_once(addr, port, payload, timeout):
+    with socket.create_connection((addr, port), timeout=timeout) as s:
+        s.sendall(payload)
+        s.shutdown(socket.SHUT_WR)
+        data = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    backend, _, echo = data.partition(b"\n")
+    return backend.decode(), echo == payload, None
+
+
+def udp_once(addr, port, payload, timeout):
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.settimeout(timeout)
+        # Connected: ICMP errors reach the socket, and only datagrams from
+        # ADDR:PORT are accepted.
+        s.connect((addr, port))
+        s.send(payload)
+        data, src = s.recvfrom(65536)
+    backend, _, echo = data.partition(b"\n")
+    return backend.decode(), echo == payload, src
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("proto", choices=["tcp", "udp"])
+    p.add_argument("addr")
+    p.add_argument("port", type=int)
+    p.add_argument("count", type=int)
+    p.add_argument("--size", type=int, default=100)
+    p.add_argument("--timeout", type=float, default=2.0)
+    a = p.parse_args()
+    once = tcp_once if a.proto == "tcp" else udp_once
+    tally = {"backends": {}, "errors": 0, "corrupt": 0, "wrong_source": 0}
+    for _ in range(a.count):
+        payload = os.urandom(a.size)
+        try:
+            backend, intact, src = once(a.addr, a.port, payload, a.timeout)
+        except OSError as e:
+            tally["errors"] += 1
+            tally["last_error"] = str(e)
+            continue
+        tally["backends"][backend] = tally["backends"].get(backend, 0) + 1
+        tally["corrupt"] += not intact
+        if src is not None and src != (a.addr, a.port):
+            tally["wrong_source"] += 1
+            tally["last_source"] = "%s:%d" % src
+    json.dump(tally, sys.stdout)
+    print()
+
+
+if __name__ == "__main__":
+    main()

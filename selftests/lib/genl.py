@@ -1,0 +1,185 @@
+# SPDX-License-Identifier: GPL-2.0
+"""A raw generic netlink client for the svclb family, for tests that must
+send what svcadm never would: missing, malformed and unknown attributes."""
+
+import errno
+import os
+import socket
+import struct
+
+NETLINK_GENERIC = 16
+SOL_NETLINK = 270
+NETLINK_EXT_ACK = 11
+NETLINK_CAP_ACK = 10
+
+NLM_F_REQUEST = 0x1
+NLM_F_MULTI = 0x2
+NLM_F_ACK = 0x4
+NLM_F_DUMP_INTR = 0x10
+NLM_F_DUMP = 0x300
+NLM_F_CAPPED = 0x100
+NLM_F_ACK_TLVS = 0x200
+NLA_F_NESTED = 0x8000
+
+NLMSG_ERROR = 2
+NLMSG_DONE = 3
+NLMSGERR_ATTR_MSG = 1
+
+GENL_ID_CTRL = 0x10
+CTRL_CMD_GETFAMILY = 3
+CTRL_ATTR_FAMILY_ID = 1
+CTRL_ATTR_FAMILY_NAME = 2
+
+# include/uapi/linux/svclb.h
+CMD = dict(SERVICE_NEW=1, SERVICE_SET=2, SERVICE_DEL=3, SERVICE_GET=4,
+           BACKEND_NEW=5, BACKEND_SET=6, BACKEND_DEL=7, FLUSH=8)
+A_SERVICE, A_BACKEND = 1, 2
+SVC_FAMILY, SVC_PROTO, SVC_ADDR, SVC_PORT, SVC_SCHED, SVC_FLAGS, \
+    SVC_STATS, SVC_BACKENDS = range(1, 9)
+BE_ADDR, BE_PORT, BE_WEIGHT, BE_STATS = range(1, 5)
+
+
+def attr(atype, payload):
+    hdr = struct.pack("=HH", 4 + len(payload), atype)
+    pad = b"\0" * ((4 - len(payload) % 4) % 4)
+    return hdr + payload + pad
+
+
+def u8(atype, v):
+    return attr(atype, struct.pack("=B", v))
+
+
+def u16(atype, v):
+    return attr(atype, struct.pack("=H", v))
+
+
+def u32(atype, v):
+    return attr(atype, struct.pack("=I", v))
+
+
+def string(atype, s):
+    return attr(atype, s.encode() + b"\0")
+
+
+def nest(atype, *attrs, flag=True):
+    return attr(atype | (NLA_F_NESTED if flag else 0), b"".join(attrs))
+
+
+def addr(atype, text):
+    fam = socket.AF_INET6 if ":" in text else socket.AF_INET
+    return attr(atype, socket.inet_pton(fam, text))
+
+
+def svc_key(vip="10.96.0.10", port=80, proto=socket.IPPROTO_TCP, family=None):
+    """The attributes of a service key, inside SVCLB_A_SERVICE."""
+    if family is None:
+        family = socket.AF_INET6 if ":" in vip else socket.AF_INET
+    return [u16(SVC_FAMILY, family), u8(SVC_PROTO, proto),
+            addr(SVC_ADDR, vip), u16(SVC_PORT, port)]
+
+
+def parse_attrs(data):
+    """[(type without flags, payload)] of a TLV stream."""
+    out = []
+    while len(data) >= 4:
+        alen, atype = struct.unpack_from("=HH", data)
+        if alen < 4:
+            break
+        out.append((atype & 0x3fff, data[4:alen]))
+        data = data[(alen + 3) & ~3:]
+    return out
+
+
+class NetlinkError(Exception):
+    def __init__(self, err, msg):
+        super().__init__(f"{os.strerror(err)}: {msg}")
+        self.errno = err
+        self.msg = msg
+
+
+class Genl:
+    def __init__(self, name="svclb"):
+        self.sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW,
+                                  NETLINK_GENERIC)
+        self.sock.bind((0, 0))
+        self.sock.setsockopt(SOL_NETLINK, NETLINK_EXT_ACK, 1)
+        self.seq = 0
+        self.family = GENL_ID_CTRL
+        reply = self.request(CTRL_CMD_GETFAMILY,
+                             string(CTRL_ATTR_FAMILY_NAME, name), flags=0,
+                             version=1)
+        for atype, val in parse_attrs(reply[0][1][4:]):
+            if atype == CTRL_ATTR_FAMILY_ID:
+                self.family = struct.unpack("=H", val)[0]
+
+    def send(self, cmd, payload=b"", flags=NLM_F_ACK, version=1):
+        self.seq += 1
+        body = struct.pack("=BBH", cmd, version, 0) + payload
+        hdr = struct.pack("=IHHII", 16 + len(body), self.family,
+                          NLM_F_REQUEST | flags, self.seq, 0)
+        self.sock.send(hdr + body)
+        return self.seq
+
+    def recv_msgs(self):
+        """Yield (nlmsg flags, genl payload) until DONE; raise on error."""
+        while True:
+            data = self.sock.recv(1 << 20)
+            while len(data) >= 16:
+                mlen, mtype, mflags, _, _ = struct.unpack_from("=IHHII", data)
+                msg, data = data[16:mlen], data[(mlen + 3) & ~3:]
+                if mtype == NLMSG_DONE:
+                    return
+                if mtype == NLMSG_ERROR:
+                    err = -struct.unpack_from("=i", msg)[0]
+                    if not err:
+                        return
+                    raise NetlinkError(err, self._extack(msg, mflags))
+                yield mflags, msg
+                if not mflags & NLM_F_MULTI:
+                    return
+
+    @staticmethod
+    def _extack(msg, flags):
+        if not flags & NLM_F_ACK_TLVS:
+            return ""
+        # struct nlmsgerr: error, then the request's header (and payload
+        # unless capped), then the TLVs.
+        olen = struct.unpack_from("=I", msg, 4)[0]
+        off = 4 + (16 if flags & NLM_F_CAPPED else olen)
+        for atype, val in parse_attrs(msg[(off + 3) & ~3:]):
+            if atype == NLMSGERR_ATTR_MSG:
+                return val.rstrip(b"\0").decode()
+        return ""
+
+    def request(self, cmd, payload=b"", flags=NLM_F_ACK, version=1):
+        self.send(cmd, payload, flags, version)
+        return list(self.recv_msgs())
+
+    def try_request(self, cmd, payload=b""):
+        """(errno, extack message) of a request; (0, "") on success."""
+        try:
+            self.request(cmd, payload)
+            return 0, ""
+        except NetlinkError as e:
+            return e.errno, e.msg
+
+    def dump(self, cmd=CMD["SERVICE_GET"]):
+        return self.request(cmd, flags=NLM_F_DUMP)
+
+
+def dump_services(g):
+    """The services as {key: (attrs, [backend attrs])}, messages merged."""
+    out = {}
+    for _, msg in g.dump():
+        for atype, val in parse_attrs(msg[4:]):
+            if atype != A_SERVICE:
+                continue
+            a = dict(parse_attrs(val))
+            key = (a[SVC_FAMILY], a[SVC_PROTO], a[SVC_ADDR], a[SVC_PORT])
+            svc = out.setdefault(key, (a, []))
+            for _, be in parse_attrs(a.get(SVC_BACKENDS, b"")):
+                svc[1].append(dict(parse_attrs(be)))
+    return out
+
+
+__all__ = ["Genl", "NetlinkError", "errno"]

@@ -1,0 +1,18 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The debug build's in-module self-tests (checksums, flow table, round robin)
+# pass at load time.
+source "$(dirname "$0")/lib.sh"
+
+DEBUG_MODULE=$TOP/build/debug/kmod/svclb.ko
+[[ -f $DEBUG_MODULE ]] || skip_all "no debug module (make module-debug)"
+plan 2
+unload_module
+dmesg_mark
+modprobe -a nf_defrag_ipv4 nf_reject_ipv4 libcrc32c
+insmod "$DEBUG_MODULE"
+check "debug module loads" test $? = 0
+dmesg_since | grep svclb | sed 's/^/# /'
+check "svclb: self-tests: pass" grep -q "svclb: self-tests: pass" <<<"$(dmesg_since)"
+rmmod svclb
+finish

@@ -1,0 +1,49 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The svclb selftest suite, run inside the test VM (make check). Each test
+# script prints its own TAP; this prints one TAP line per script, with the
+# script's output indented as comments, and a summary line.
+cd "$(dirname "$0")" || exit 1
+source ./lib.sh
+
+# The conntrack variant runs last: nf_conntrack cannot be unloaded again.
+TESTS=(
+	"module_selftest.sh"
+	"netlink.sh"
+	"svcadm.sh"
+	"netns.sh"
+	"datapath.sh"
+	"unload.sh"
+	"datapath.sh --conntrack"
+)
+
+dmesg_mark
+echo "TAP version 13"
+echo "1..$((${#TESTS[@]} + 1))"
+n=0 passed=0 failed=0
+for t in "${TESTS[@]}"; do
+	n=$((n + 1))
+	echo "# selftests: svclb: $t"
+	start=$SECONDS
+	# shellcheck disable=SC2086 # a test and its arguments
+	timeout 900 ./$t 2>&1 | sed 's/^/# /'
+	rc=${PIPESTATUS[0]}
+	case $rc in
+	0) echo "ok $n selftests: svclb: $t # $((SECONDS - start))s"; passed=$((passed + 1)) ;;
+	4) echo "ok $n selftests: svclb: $t # SKIP"; passed=$((passed + 1)) ;;
+	*) echo "not ok $n selftests: svclb: $t # exit=$rc"; failed=$((failed + 1)) ;;
+	esac
+	unload_module 2>/dev/null
+done
+
+n=$((n + 1))
+if report=$(dmesg_since | grep -E 'BUG|WARNING|Oops|general protection|leak|Call Trace|RCU stall'); then
+	sed 's/^/# /' <<<"$report"
+	echo "not ok $n selftests: svclb: kernel log free of BUG, WARNING, Oops and leak reports"
+	failed=$((failed + 1))
+else
+	echo "ok $n selftests: svclb: kernel log free of BUG, WARNING, Oops and leak reports"
+	passed=$((passed + 1))
+fi
+echo "$passed passed, $failed failed"
+((failed == 0))

@@ -1,0 +1,47 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# rmmod while TCP and UDP traffic flows through VIPs, insmod again, and the
+# traffic flows again; the kernel reports nothing.
+source "$(dirname "$0")/lib.sh"
+
+CYCLES=${CYCLES:-5}
+plan $((CYCLES * 2 + 2))
+trap topo_cleanup EXIT
+dmesg_mark
+load_module || exit 1
+topo_setup || exit 1
+start_servers 8080 || { not_ok "servers start"; finish; }
+
+configure() {
+	local b
+	svcadm_n service add tcp $VIP:80 && svcadm_n service add udp $VIP:53 || return 1
+	for b in "${BACKENDS[@]}"; do
+		svcadm_n backend add tcp $VIP:80 "$b:8080" &&
+			svcadm_n backend add udp $VIP:53 "$b:8080" || return 1
+	done
+}
+configure
+# Endless traffic, errors ignored: a long-lived bulk TCP stream and a stream
+# of short TCP and UDP flows.
+in_c timeout 600 socat -u /dev/zero TCP:$VIP:80 2>/dev/null &
+in_c timeout 600 "$PY" "$SELFTESTS/lib/client.py" tcp $VIP 80 1000000 --timeout 0.3 >/dev/null &
+in_c timeout 600 "$PY" "$SELFTESTS/lib/client.py" udp $VIP 53 1000000 --timeout 0.3 >/dev/null &
+sleep 2
+
+for i in $(seq "$CYCLES"); do
+	pkts=$(svcadm_n list -j | json_get "sum(s['stats']['packets_in'] for s in d['services'])")
+	rmmod svclb
+	check "cycle $i: rmmod under traffic ($pkts packets in)" test $? = 0 -a "${pkts:-0}" -gt 0
+	sleep 0.5
+	load_module && configure
+	sleep 1
+	tcp=$(client tcp $VIP 80 3)
+	udp=$(client udp $VIP 53 3)
+	check "cycle $i: after insmod, TCP and UDP flow again" \
+		json_check "d['errors'] == 0 and d['corrupt'] == 0" <<<"$tcp" -a \
+		"$(json_get "d['errors']" <<<"$udp")" = 0
+done
+rmmod svclb
+check "the flow cache is gone after the last rmmod" test ! -e /sys/kernel/slab/svclb_flow
+check "no BUG, WARNING, Oops or leak report in the kernel log" dmesg_clean
+finish
