@@ -64,11 +64,13 @@ static int __init svclb_init(void)
 {
 	int err;
 
-	if (!svclb_selftest())
-		return -ENOTRECOVERABLE;
 	err = svclb_flow_init();
 	if (err)
 		return err;
+	if (!svclb_selftest()) {
+		err = -ENOTRECOVERABLE;
+		goto err_flow;
+	}
 	err = register_pernet_subsys(&svclb_net_ops);
 	if (err)
 		goto err_flow;

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef SVCADM_ADDR_H
+#define SVCADM_ADDR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <netinet/in.h>
+
+struct endpoint {
+	uint16_t family;	/* AF_INET or AF_INET6 */
+	uint16_t port;		/* host byte order */
+	uint8_t addr[16];	/* network byte order; AF_INET uses 4 bytes */
+};
+
+/* Room for "[IPv6]:PORT" and its NUL. */
+#define ENDPOINT_STRLEN (INET6_ADDRSTRLEN + 8)
+#define PARSE_ERR_LEN 256
+
+static inline size_t family_addr_len(int family)
+{
+	return family == AF_INET6 ? 16 : 4;
+}
+
+/*
+ * The parsers return false and write a sentence saying what is wrong into
+ * err (PARSE_ERR_LEN bytes) when the text is not valid.
+ */
+bool parse_proto(const char *s, uint8_t *proto, char *err);
+bool parse_endpoint(const char *what, const char *s, struct endpoint *ep,
+		    char *err);
+bool parse_u32(const char *s, bool allow_hex, uint32_t *out);
+
+/* NULL for a protocol that has no name here. */
+const char *proto_name(uint8_t proto);
+void format_address(const struct endpoint *ep, char *buf, size_t len);
+void format_endpoint(const struct endpoint *ep, char *buf, size_t len);
+
+#endif

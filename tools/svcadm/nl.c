@@ -1,0 +1,316 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <linux/netlink.h>
+#include <netlink/netlink.h>
+#include <netlink/attr.h>
+#include <netlink/msg.h>
+#include <netlink/genl/genl.h>
+#include <netlink/genl/ctrl.h>
+#include <linux/svclb.h>
+
+#include "addr.h"
+#include "nl.h"
+#include "svcadm.h"
+
+#ifndef SOL_NETLINK
+#define SOL_NETLINK 270
+#endif
+
+struct request {
+	svclb_nl_parse_fn parse;
+	void *arg;
+	bool done;
+	bool interrupted;
+	int error;		/* negative errno sent by the kernel */
+	int parse_error;	/* negative errno returned by parse */
+	char ext_msg[512];	/* the kernel's extended ack message */
+};
+
+/*
+ * Copy the NLMSGERR_ATTR_MSG of an NLMSG_ERROR or NLMSG_DONE message into
+ * buf, or an empty string. The TLVs follow the fixed payload, padded to 4
+ * bytes: for NLMSG_ERROR a struct nlmsgerr whose embedded request is only
+ * its header when NLM_F_CAPPED is set, else the whole request; for
+ * NLMSG_DONE an int.
+ */
+static void get_ext_msg(const struct nlmsghdr *nlh, char *buf, size_t size)
+{
+	const struct nlattr *a;
+	size_t len, off;
+	int rem;
+
+	buf[0] = '\0';
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS) || nlh->nlmsg_len < NLMSG_HDRLEN)
+		return;
+	len = nlh->nlmsg_len - NLMSG_HDRLEN;
+
+	if (nlh->nlmsg_type == NLMSG_ERROR) {
+		const struct nlmsgerr *e = NLMSG_DATA(nlh);
+
+		if (len < sizeof(*e))
+			return;
+		off = sizeof(*e);
+		if (!(nlh->nlmsg_flags & NLM_F_CAPPED)) {
+			if (e->msg.nlmsg_len < sizeof(e->msg) ||
+			    e->msg.nlmsg_len > len)
+				return;
+			off += e->msg.nlmsg_len - sizeof(e->msg);
+		}
+	} else {
+		off = sizeof(int);
+	}
+	off = NLMSG_ALIGN(off);
+	if (off >= len)
+		return;
+
+	nla_for_each_attr(a, (struct nlattr *)((char *)NLMSG_DATA(nlh) + off),
+			  (int)(len - off), rem) {
+		if (nla_type(a) == NLMSGERR_ATTR_MSG) {
+			const char *s = nla_data(a);
+
+			snprintf(buf, size, "%.*s",
+				 (int)strnlen(s, nla_len(a)), s);
+			return;
+		}
+	}
+}
+
+static int error_cb(struct sockaddr_nl *peer, struct nlmsgerr *e, void *arg)
+{
+	/* libnl hands over the payload; the message header precedes it. */
+	const struct nlmsghdr *nlh =
+		(const struct nlmsghdr *)((const char *)e - NLMSG_HDRLEN);
+	struct request *req = arg;
+
+	(void)peer;
+	req->error = e->error < 0 ? e->error : -e->error;
+	get_ext_msg(nlh, req->ext_msg, sizeof(req->ext_msg));
+	req->done = true;
+	return NL_STOP;
+}
+
+/* A successful ack may still carry a message: the kernel's warning. */
+static int ack_cb(struct nl_msg *msg, void *arg)
+{
+	struct request *req = arg;
+	char warning[512];
+
+	get_ext_msg(nlmsg_hdr(msg), warning, sizeof(warning));
+	if (warning[0])
+		fprintf(stderr, "svcadm: warning: %s\n", warning);
+	req->done = true;
+	return NL_STOP;
+}
+
+/* NLMSG_DONE carries the dump's own error, if it failed part-way. */
+static int finish_cb(struct nl_msg *msg, void *arg)
+{
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+	struct request *req = arg;
+	int err = 0;
+
+	if (nlh->nlmsg_len >= NLMSG_LENGTH(sizeof(err)))
+		memcpy(&err, NLMSG_DATA(nlh), sizeof(err));
+	if (err < 0) {
+		req->error = err;
+		get_ext_msg(nlh, req->ext_msg, sizeof(req->ext_msg));
+	}
+	req->done = true;
+	return NL_STOP;
+}
+
+static int valid_cb(struct nl_msg *msg, void *arg)
+{
+	struct request *req = arg;
+	int err;
+
+	if (!req->parse)
+		return NL_OK;
+	err = req->parse(nlmsg_hdr(msg), req->arg);
+	if (err) {
+		req->parse_error = err;
+		return NL_STOP;
+	}
+	return NL_OK;
+}
+
+/* Keep reading to the end of the dump; the caller starts it again. */
+static int dump_intr_cb(struct nl_msg *msg, void *arg)
+{
+	struct request *req = arg;
+
+	(void)msg;
+	req->interrupted = true;
+	return NL_OK;
+}
+
+static int transact(struct svclb_nl *nl, struct nl_msg *msg,
+		    struct request *req)
+{
+	struct nl_cb *cb;
+	int err;
+
+	cb = nl_cb_alloc(NL_CB_DEFAULT);
+	if (!cb) {
+		nlmsg_free(msg);
+		report_error("out of memory");
+		return -1;
+	}
+	nl_cb_err(cb, NL_CB_CUSTOM, error_cb, req);
+	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, ack_cb, req);
+	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, finish_cb, req);
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, valid_cb, req);
+	nl_cb_set(cb, NL_CB_DUMP_INTR, NL_CB_CUSTOM, dump_intr_cb, req);
+
+	err = nl_send_auto(nl->sk, msg);
+	nlmsg_free(msg);
+	if (err < 0) {
+		nl_cb_put(cb);
+		report_error("cannot send the request to the svclb module: %s",
+			     nl_geterror(err));
+		return -1;
+	}
+
+	/* Replies may span several reads; stop at the ack, error or DONE. */
+	err = 0;
+	while (!req->done && !req->parse_error) {
+		err = nl_recvmsgs(nl->sk, cb);
+		if (err < 0)
+			break;
+	}
+	nl_cb_put(cb);
+
+	if (req->parse_error == -EBADMSG) {
+		report_error("the svclb module sent a malformed reply");
+		return -1;
+	}
+	if (req->parse_error) {
+		report_error("%s", strerror(-req->parse_error));
+		return -1;
+	}
+	if (req->error) {
+		report_error("%s", req->ext_msg[0] ? req->ext_msg
+						 : strerror(-req->error));
+		return -1;
+	}
+	/* libnl's own handling of an interrupted dump, should it apply. */
+	if (err == -NLE_DUMP_INTR && req->done)
+		req->interrupted = true;
+	else if (!req->done) {
+		report_error("cannot read the reply of the svclb module: %s",
+			     nl_geterror(err));
+		return -1;
+	}
+	nl->interrupted = req->interrupted;
+	return 0;
+}
+
+int svclb_nl_open(struct svclb_nl *nl)
+{
+	int one = 1;
+	int err;
+
+	memset(nl, 0, sizeof(*nl));
+	nl->sk = nl_socket_alloc();
+	if (!nl->sk) {
+		report_error("out of memory");
+		return -1;
+	}
+	err = genl_connect(nl->sk);
+	if (err < 0) {
+		report_error("cannot open a generic netlink socket: %s",
+			     nl_geterror(err));
+		goto fail;
+	}
+	/*
+	 * This libnl has no call for it. Kernels without the option (before
+	 * 4.12) still work, only without the explanatory messages.
+	 */
+	if (setsockopt(nl_socket_get_fd(nl->sk), SOL_NETLINK, NETLINK_EXT_ACK,
+		       &one, sizeof(one)) < 0 && errno != ENOPROTOOPT) {
+		report_error("cannot enable netlink extended acks: %s",
+			     strerror(errno));
+		goto fail;
+	}
+	nl->family = genl_ctrl_resolve(nl->sk, SVCLB_GENL_NAME);
+	if (nl->family < 0) {
+		if (nl->family == -NLE_OBJ_NOTFOUND)
+			report_error("svclb kernel module is not loaded");
+		else
+			report_error("cannot look up the svclb generic netlink family: %s",
+				     nl_geterror(nl->family));
+		goto fail;
+	}
+	return 0;
+
+fail:
+	nl_socket_free(nl->sk);
+	nl->sk = NULL;
+	return -1;
+}
+
+void svclb_nl_close(struct svclb_nl *nl)
+{
+	nl_socket_free(nl->sk);
+	nl->sk = NULL;
+}
+
+struct nl_msg *svclb_nl_msg(struct svclb_nl *nl, uint8_t cmd, int flags)
+{
+	struct nl_msg *msg = nlmsg_alloc();
+
+	if (!msg) {
+		report_error("out of memory");
+		return NULL;
+	}
+	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, nl->family, 0, flags,
+			 cmd, SVCLB_GENL_VERSION)) {
+		nlmsg_free(msg);
+		report_error("out of memory");
+		return NULL;
+	}
+	return msg;
+}
+
+int svclb_nl_put_key(struct nl_msg *msg, uint8_t proto,
+		     const struct endpoint *ep)
+{
+	if (nla_put_u16(msg, SVCLB_SVC_A_FAMILY, ep->family) < 0 ||
+	    nla_put_u8(msg, SVCLB_SVC_A_PROTO, proto) < 0 ||
+	    nla_put(msg, SVCLB_SVC_A_ADDR, family_addr_len(ep->family),
+		    ep->addr) < 0 ||
+	    nla_put_u16(msg, SVCLB_SVC_A_PORT, ep->port) < 0)
+		return -1;
+	return 0;
+}
+
+struct nlattr *svclb_nl_nest(struct nl_msg *msg, int attr)
+{
+	/* libnl's nla_nest_start() leaves NLA_F_NESTED to the caller. */
+	return nla_nest_start(msg, attr | NLA_F_NESTED);
+}
+
+int svclb_nl_msg_full(void)
+{
+	report_error("the request does not fit in a netlink message");
+	return -1;
+}
+
+int svclb_nl_do(struct svclb_nl *nl, struct nl_msg *msg)
+{
+	struct request req = { 0 };
+
+	return transact(nl, msg, &req);
+}
+
+int svclb_nl_dump(struct svclb_nl *nl, struct nl_msg *msg,
+		  svclb_nl_parse_fn parse, void *arg)
+{
+	struct request req = { .parse = parse, .arg = arg };
+
+	return transact(nl, msg, &req);
+}

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef SVCADM_NL_H
+#define SVCADM_NL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <netlink/msg.h>
+
+struct endpoint;
+
+struct svclb_nl {
+	struct nl_sock *sk;
+	int family;		/* generic netlink id of "svclb" */
+	bool interrupted;	/* the last dump carried NLM_F_DUMP_INTR */
+};
+
+/*
+ * Each function returns 0 on success; on failure it reports the error
+ * (the kernel's extended ack message when there is one) and returns -1.
+ */
+int svclb_nl_open(struct svclb_nl *nl);
+void svclb_nl_close(struct svclb_nl *nl);
+
+/* A request for cmd with the given nlmsg flags, or NULL (reported). */
+struct nl_msg *svclb_nl_msg(struct svclb_nl *nl, uint8_t cmd, int flags);
+
+/*
+ * Message building: these two do not report; when one fails, the caller
+ * frees the message and calls svclb_nl_msg_full().
+ */
+/* Put the SVCLB_SVC_A_* key attributes into an open service nest. */
+int svclb_nl_put_key(struct nl_msg *msg, uint8_t proto,
+		     const struct endpoint *ep);
+/* Start a nest of type attr with NLA_F_NESTED, which the kernel requires. */
+struct nlattr *svclb_nl_nest(struct nl_msg *msg, int attr);
+
+/* Report that a request did not fit in its message; returns -1. */
+int svclb_nl_msg_full(void);
+
+/* Send msg (always freed) and wait for the kernel's ack. */
+int svclb_nl_do(struct svclb_nl *nl, struct nl_msg *msg);
+
+/*
+ * Send the dump request msg (always freed) and call parse for every reply
+ * until NLMSG_DONE. parse returns 0 or a negative errno, which stops the
+ * dump. nl->interrupted tells whether the dump must be done again.
+ */
+typedef int (*svclb_nl_parse_fn)(struct nlmsghdr *nlh, void *arg);
+int svclb_nl_dump(struct svclb_nl *nl, struct nl_msg *msg,
+		  svclb_nl_parse_fn parse, void *arg);
+
+#endif

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef SVCADM_H
+#define SVCADM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define EXIT_USAGE 2
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+struct command {
+	const char *name;
+	int (*fn)(const struct command *cmd, int argc, char **argv);
+	const char *usage;	/* arguments after the command name */
+	const char *help;	/* one line for the command list */
+	const char *details;	/* printed by "svcadm help COMMAND" */
+};
+
+extern bool json_output;
+
+/* Print "svcadm: MESSAGE" on stderr, or {"error": MESSAGE} on stdout. */
+void report_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Report a usage error, then the command's usage line; returns EXIT_USAGE. */
+int usage_error(const struct command *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/*
+ * Find word among the NULL-terminated names, accepting any unambiguous
+ * prefix. Returns the index, -1 when nothing matches, -2 when ambiguous.
+ */
+int match_prefix(const char *word, const char *const *names);
+
+enum action { ACTION_ADD, ACTION_SET, ACTION_DEL };
+
+/* The add|set|del word in argv[1], or -1 after a usage error. */
+int parse_action(const struct command *cmd, int argc, char **argv);
+
+/* Flush stdout; returns 0, or 1 after reporting a write error. */
+int finish_output(void);
+
+int cmd_service(const struct command *cmd, int argc, char **argv);
+int cmd_backend(const struct command *cmd, int argc, char **argv);
+int cmd_list(const struct command *cmd, int argc, char **argv);
+int cmd_flush(const struct command *cmd, int argc, char **argv);
+
+#endif

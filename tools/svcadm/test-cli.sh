@@ -1,0 +1,244 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Checks of svcadm that need no kernel module: argument parsing, usage
+# errors, help, exit codes and the "module not loaded" error. Prints TAP.
+# SVCADM names the binary to test (default: svcadm beside this script).
+# Commands that parse correctly are sent to the kernel, so those checks are
+# skipped when the svclb module is loaded, leaving the tables untouched.
+set -u
+
+dir=$(cd "$(dirname "$0")" && pwd)
+SVCADM=${SVCADM:-$dir/svcadm}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT INT TERM
+
+# Make sanitizer reports fatal when SVCADM is a SANITIZE=1 build.
+export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
+export ASAN_OPTIONS="${ASAN_OPTIONS:-}"
+
+n=0
+failed=0
+echo "TAP version 13"
+
+pass() {
+	n=$((n + 1))
+	echo "ok $n - $1"
+}
+
+fail() {
+	n=$((n + 1))
+	failed=$((failed + 1))
+	echo "not ok $n - $1"
+	shift
+	for line in "$@"; do
+		echo "# $line"
+	done
+	sed 's/^/#   stdout: /' "$tmp/out"
+	sed 's/^/#   stderr: /' "$tmp/err"
+}
+
+skip() {
+	n=$((n + 1))
+	echo "ok $n - $1 # SKIP $2"
+}
+
+# run ARGS...: runs svcadm, setting rc, with output in $tmp/out and $tmp/err.
+run() {
+	"$SVCADM" "$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+}
+
+sanitizer_clean() {
+	! grep -q -e 'Sanitizer' -e 'runtime error' "$tmp/err"
+}
+
+# expect_usage DESCRIPTION PATTERN ARGS...: exit 2, "svcadm: " and PATTERN
+# on stderr followed by a usage line, nothing on stdout.
+expect_usage() {
+	desc=$1
+	pat=$2
+	shift 2
+	run "$@"
+	if [ "$rc" -eq 2 ] && sanitizer_clean && [ ! -s "$tmp/out" ] &&
+	   grep -q "^svcadm: .*$pat" "$tmp/err" &&
+	   grep -q '^Usage: svcadm' "$tmp/err"; then
+		pass "$desc"
+	else
+		fail "$desc" "command: svcadm $*" "exit status $rc, expected 2"
+	fi
+}
+
+# expect_json_error DESCRIPTION STATUS PATTERN ARGS...: exit STATUS and a
+# valid JSON {"error": ...} object matching PATTERN on stdout.
+expect_json_error() {
+	desc=$1
+	status=$2
+	pat=$3
+	shift 3
+	run "$@"
+	if [ "$rc" -eq "$status" ] && sanitizer_clean &&
+	   python3 -m json.tool "$tmp/out" >/dev/null 2>&1 &&
+	   python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); sys.exit(not (list(d) == ["error"] and isinstance(d["error"], str)))' "$tmp/out" &&
+	   grep -q "$pat" "$tmp/out"; then
+		pass "$desc"
+	else
+		fail "$desc" "command: svcadm $*" "exit status $rc, expected $status"
+	fi
+}
+
+# expect_ok DESCRIPTION PATTERN ARGS...: exit 0 and PATTERN on stdout.
+expect_ok() {
+	desc=$1
+	pat=$2
+	shift 2
+	run "$@"
+	if [ "$rc" -eq 0 ] && sanitizer_clean && grep -q -- "$pat" "$tmp/out"; then
+		pass "$desc"
+	else
+		fail "$desc" "command: svcadm $*" "exit status $rc, expected 0"
+	fi
+}
+
+if [ ! -x "$SVCADM" ]; then
+	echo "1..0 # SKIP $SVCADM is not built"
+	exit 1
+fi
+
+# Usage errors: exit 2 with a message and the command's usage line.
+expect_usage "unknown command" 'unknown command "frobnicate"' frobnicate
+expect_usage "unknown option" 'unknown option "--frobnicate"' --frobnicate list
+expect_usage "missing action" 'missing action' service
+expect_usage "unknown action" 'unknown action "frob"' service frob tcp 10.0.0.1:80
+expect_usage "missing protocol" 'missing PROTO' service add
+expect_usage "bad protocol" 'invalid protocol "icmp"' service add icmp 10.0.0.1:80
+expect_usage "missing service address" 'missing the service address' service add tcp
+expect_usage "bad IPv4 address" 'not a valid IPv4 address' service add tcp 10.0.0.300:80
+expect_usage "hostname instead of address" 'not a valid IPv4 address' service add tcp localhost:80
+expect_usage "missing port" 'missing port' service add tcp 10.0.0.1
+expect_usage "empty port" 'missing port' service add tcp 10.0.0.1:
+expect_usage "port 0" 'port must be a number from 1 to 65535' service add tcp 10.0.0.1:0
+expect_usage "port 70000" 'port must be a number from 1 to 65535' service add tcp 10.0.0.1:70000
+expect_usage "port 65536" 'port must be a number from 1 to 65535' service add udp 10.0.0.1:65536
+expect_usage "port not a number" 'port must be a number' service add tcp 10.0.0.1:http
+expect_usage "negative port" 'port must be a number' service add tcp 10.0.0.1:-80
+expect_usage "port with a sign" 'port must be a number' service add tcp 10.0.0.1:+80
+expect_usage "hexadecimal port" 'port must be a number' service add tcp 10.0.0.1:0x50
+expect_usage "IPv6 without brackets" 'must be in brackets' service add tcp 2001:db8::1:80
+expect_usage "IPv6 without closing bracket" 'missing "]"' service add tcp '[2001:db8::1:80'
+expect_usage "IPv6 without port" 'missing port' service add tcp '[2001:db8::1]'
+expect_usage "IPv6 port 0" 'port must be a number from 1 to 65535' service add tcp '[2001:db8::1]:0'
+expect_usage "bad IPv6 address" 'not a valid IPv6 address' service add tcp '[2001:db8::g]:80'
+expect_usage "IPv4 in brackets" 'not a valid IPv6 address' service add tcp '[10.0.0.1]:80'
+expect_usage "unknown service keyword" 'unknown keyword "weight"' service add tcp 10.0.0.1:80 weight 1
+expect_usage "sched without a name" 'missing scheduler name' service add tcp 10.0.0.1:80 sched
+expect_usage "sched given twice" 'sched is given twice' service add tcp 10.0.0.1:80 sched rr sched rr
+expect_usage "unknown flag" 'unknown flag "bogus"' service add tcp 10.0.0.1:80 flags silent-drop,bogus
+expect_usage "empty flag" 'empty flag' service add tcp 10.0.0.1:80 flags silent-drop,
+expect_usage "flag number too large" 'unknown flag "0x100000000"' service set tcp 10.0.0.1:80 flags 0x100000000
+expect_usage "flag with two hex prefixes" 'unknown flag "0x0x5"' service set tcp 10.0.0.1:80 flags 0x0x5
+expect_usage "flags without a value" 'missing flag list' service set tcp 10.0.0.1:80 flags
+expect_usage "service del with options" 'takes only PROTO and VIP:PORT' service del tcp 10.0.0.1:80 sched rr
+expect_usage "missing backend address" 'missing the backend address' backend add tcp 10.0.0.1:80
+expect_usage "bad backend address" 'invalid backend address' backend add tcp 10.0.0.1:80 10.0.0.2
+expect_usage "bad weight text" 'invalid weight "heavy"' backend add tcp 10.0.0.1:80 10.0.0.2:80 weight heavy
+expect_usage "negative weight" 'invalid weight "-1"' backend set tcp 10.0.0.1:80 10.0.0.2:80 weight -1
+expect_usage "weight above 32 bits" 'invalid weight "4294967296"' backend set tcp 10.0.0.1:80 10.0.0.2:80 weight 4294967296
+expect_usage "weight with trailing text" 'invalid weight "5x"' backend set tcp 10.0.0.1:80 10.0.0.2:80 weight 5x
+expect_usage "weight without a value" 'missing number after weight' backend add tcp 10.0.0.1:80 10.0.0.2:80 weight
+expect_usage "unknown backend keyword" 'unknown keyword "sched"' backend add tcp 10.0.0.1:80 10.0.0.2:80 sched rr
+expect_usage "backend del with options" 'takes only PROTO, VIP:PORT and ADDR:PORT' backend del tcp 10.0.0.1:80 10.0.0.2:80 weight 1
+expect_usage "flush with arguments" 'flush takes no arguments' flush now
+expect_usage "list with arguments" 'unexpected "all"' list all
+expect_usage "help for an unknown command" 'unknown command "frob"' help frob
+expect_json_error "usage error in JSON mode" 2 'invalid protocol' -j service add icmp 10.0.0.1:80
+expect_json_error "usage error in JSON mode after list" 2 'unexpected' list all --json
+
+# Help and version.
+lists_every_command() {
+	for c in service backend list flush help; do
+		grep -q "^  $c" "$tmp/out" || return 1
+	done
+}
+for opt in help --help -h; do
+	run $opt
+	if [ "$rc" -eq 0 ] && sanitizer_clean && lists_every_command; then
+		pass "$opt lists every command"
+	else
+		fail "$opt lists every command" "exit status $rc, expected 0"
+	fi
+done
+expect_ok "help service" 'silent-drop' help service
+expect_ok "help with a prefix" 'weight N' help back
+expect_ok "service -h" '^Usage: svcadm service add|set|del' service -h
+expect_ok "backend help" '^Usage: svcadm backend add|set|del' backend help
+expect_ok "list --help" '^Usage: svcadm list' list --help
+expect_ok "--version" '^svcadm [0-9]' --version
+expect_ok "-V" '^svcadm [0-9]' -V
+
+# Without the module: exit 1 and a clear message, as text and as JSON.
+if [ -d /sys/module/svclb ]; then
+	why="the svclb module is loaded"
+	for t in "bare svcadm" "list" "list in JSON" "list -j" "flush in JSON" \
+		 "valid commands"; do
+		skip "$t without the module" "$why"
+	done
+else
+	notloaded='svclb kernel module is not loaded'
+	run
+	if [ "$rc" -eq 1 ] && sanitizer_clean && [ ! -s "$tmp/out" ] &&
+	   grep -qx "svcadm: $notloaded" "$tmp/err"; then
+		pass "bare svcadm without the module"
+	else
+		fail "bare svcadm without the module" "exit status $rc, expected 1"
+	fi
+	run list
+	if [ "$rc" -eq 1 ] && sanitizer_clean && grep -qx "svcadm: $notloaded" "$tmp/err"; then
+		pass "list without the module"
+	else
+		fail "list without the module" "exit status $rc, expected 1"
+	fi
+	expect_json_error "list in JSON without the module" 1 "$notloaded" -j
+	expect_json_error "list -j without the module" 1 "$notloaded" list -j
+	expect_json_error "flush in JSON without the module" 1 "$notloaded" -j flush
+
+	# These parse, so they reach the point of talking to the kernel.
+	bad=""
+	while read -r args; do
+		# shellcheck disable=SC2086
+		run $args
+		if [ "$rc" -ne 1 ] || ! sanitizer_clean ||
+		   ! grep -qx "svcadm: $notloaded" "$tmp/err"; then
+			bad="$bad; svcadm $args (exit $rc)"
+		fi
+	done <<-'EOF'
+	service add tcp 10.96.0.10:80
+	service add udp 10.96.0.10:53 sched rr flags silent-drop
+	service add sctp [2001:db8::10]:5060 flags none
+	service set TCP 10.96.0.10:80 flags 0x80000000,silent-drop,2
+	service set tcp 10.96.0.10:80 sched a-scheduler-name-far-too-long
+	service del tcp 10.96.0.10:80
+	serv a tcp 10.96.0.10:80
+	backend add tcp 10.96.0.10:80 10.0.0.1:8080
+	backend add tcp 10.96.0.10:80 10.0.0.1:8080 weight 0
+	backend set tcp [2001:db8::10]:80 [2001:db8::1]:65535 weight 4294967295
+	backend set tcp 10.96.0.10:80 [2001:db8::1]:8080 weight 1
+	backend del tcp 10.96.0.10:80 10.0.0.1:8080
+	b d tcp 10.96.0.10:80 10.0.0.1:8080
+	flush
+	EOF
+	if [ -z "$bad" ]; then
+		pass "valid commands without the module"
+	else
+		: >"$tmp/out"
+		: >"$tmp/err"
+		fail "valid commands without the module" "failed:$bad"
+	fi
+fi
+
+echo "1..$n"
+if [ "$failed" -ne 0 ]; then
+	echo "# $failed of $n tests failed"
+	exit 1
+fi
+echo "# $n passed, 0 failed"
