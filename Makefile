@@ -24,9 +24,17 @@ svcadm:
 deps:
 	scripts/deps.sh
 
+# sparse over the module; fails on any warning of sparse or of W=1.
+sparse:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean >/dev/null
+	$(MAKE) -C $(KDIR) M=$(CURDIR) C=2 W=1 modules 2>&1 | tee build/sparse.log
+	! grep -E 'warning|error' build/sparse.log
+
 check: deps
 	$(MAKE) clean
-	$(MAKE) KDIR=$(VM_KDIR) W=1 module module-debug svcadm
+	mkdir -p build
+	$(MAKE) KDIR=$(VM_KDIR) sparse module-debug
+	$(MAKE) -C tools/svcadm SANITIZE=1 svcadm check
 	selftests/vm/run.sh -- selftests/run.sh
 
 demo: deps
@@ -38,4 +46,4 @@ clean:
 	rm -rf build
 	$(MAKE) -C tools/svcadm clean
 
-.PHONY: all module module-debug svcadm deps check demo clean
+.PHONY: all module module-debug sparse svcadm deps check demo clean

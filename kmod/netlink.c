@@ -43,7 +43,7 @@ static int svclb_check_perm(struct sk_buff *skb, struct net *net,
 {
 	if (netlink_ns_capable(skb, net->user_ns, CAP_NET_ADMIN))
 		return 0;
-	NL_SET_ERR_MSG_MOD(extack,
+	NL_SET_ERR_MSG(extack,
 			   "CAP_NET_ADMIN in the namespace's user namespace is required");
 	return -EPERM;
 }
@@ -102,7 +102,7 @@ static int svclb_parse_svc_key(struct genl_info *info, struct nlattr **tb,
 	int err;
 
 	if (!nest) {
-		NL_SET_ERR_MSG_MOD(extack, "missing service attribute");
+		NL_SET_ERR_MSG(extack, "missing service attribute");
 		return -EINVAL;
 	}
 	/* Already validated against the family's policy. */
@@ -185,7 +185,7 @@ static struct svclb_service *svclb_get_service(struct genl_info *info,
 		return ERR_PTR(err);
 	svc = svclb_service_lookup(sn, &key);
 	if (!svc) {
-		NL_SET_ERR_MSG_MOD(info->extack, "no such service");
+		NL_SET_ERR_MSG(info->extack, "no such service");
 		return ERR_PTR(-ENOENT);
 	}
 	return svc;
@@ -233,7 +233,7 @@ static int svclb_service_new(struct sk_buff *skb, struct genl_info *info)
 		return err;
 	svc = svclb_service_create(sn, &key, sched, flags);
 	if (PTR_ERR_OR_ZERO(svc) == -EEXIST)
-		NL_SET_ERR_MSG_MOD(info->extack, "service already exists");
+		NL_SET_ERR_MSG(info->extack, "service already exists");
 	return PTR_ERR_OR_ZERO(svc);
 }
 
@@ -295,7 +295,7 @@ static int svclb_parse_backend(struct genl_info *info, struct nlattr **tb,
 	if (IS_ERR(svc))
 		return PTR_ERR(svc);
 	if (!nest) {
-		NL_SET_ERR_MSG_MOD(extack, "missing backend attribute");
+		NL_SET_ERR_MSG(extack, "missing backend attribute");
 		return -EINVAL;
 	}
 	err = nla_parse_nested(tb, SVCLB_BE_A_MAX, nest, svclb_be_policy,
@@ -356,7 +356,7 @@ static int svclb_backend_new(struct sk_buff *skb, struct genl_info *info)
 	if (err)
 		return err;
 	if (be) {
-		NL_SET_ERR_MSG_MOD(info->extack, "backend already exists");
+		NL_SET_ERR_MSG(info->extack, "backend already exists");
 		return -EEXIST;
 	}
 	if (tb[SVCLB_BE_A_WEIGHT])
@@ -377,7 +377,7 @@ static int svclb_backend_set(struct sk_buff *skb, struct genl_info *info)
 	if (err)
 		return err;
 	if (!be) {
-		NL_SET_ERR_MSG_MOD(info->extack, "no such backend");
+		NL_SET_ERR_MSG(info->extack, "no such backend");
 		return -ENOENT;
 	}
 	if (!tb[SVCLB_BE_A_WEIGHT])
@@ -398,7 +398,7 @@ static int svclb_backend_del(struct sk_buff *skb, struct genl_info *info)
 	if (err)
 		return err;
 	if (!be) {
-		NL_SET_ERR_MSG_MOD(info->extack, "no such backend");
+		NL_SET_ERR_MSG(info->extack, "no such backend");
 		return -ENOENT;
 	}
 	return svclb_backend_delete(be);

@@ -68,12 +68,12 @@ check "svcadm list: per-backend flows and packet counters" counters_ok
 svcadm_n service add tcp $VIP:9000
 svcadm_n backend add tcp $VIP:9000 "${BACKENDS[0]}:9001"
 head -c 3000000 /dev/urandom >"$TMP/in"
-in_b timeout 60 socat -u "TCP-LISTEN:9001,bind=${BACKENDS[0]},reuseaddr" "CREATE:$TMP/up" &
+bg in_b timeout 60 socat -u "TCP-LISTEN:9001,bind=${BACKENDS[0]},reuseaddr" "CREATE:$TMP/up"
 sleep 0.5
 in_c timeout 60 socat -u "OPEN:$TMP/in" "TCP:$VIP:9000"
 wait $!
 check "tcp: 3 MB upload through the VIP arrives byte for byte" cmp -s "$TMP/in" "$TMP/up"
-in_b timeout 60 socat -u "OPEN:$TMP/in" "TCP-LISTEN:9001,bind=${BACKENDS[0]},reuseaddr" &
+bg in_b timeout 60 socat -u "OPEN:$TMP/in" "TCP-LISTEN:9001,bind=${BACKENDS[0]},reuseaddr"
 sleep 0.5
 in_c timeout 60 socat -u "TCP:$VIP:9000" "CREATE:$TMP/down"
 wait $!

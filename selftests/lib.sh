@@ -66,9 +66,16 @@ topo_setup() {
 	ip netns exec "$NS_N" sysctl -qw net.ipv4.ip_forward=1
 }
 
+# bg COMMAND...: run in the background, to be killed by topo_cleanup.
+BG_PIDS=()
+bg() {
+	"$@" &
+	BG_PIDS+=($!)
+}
+
 topo_cleanup() {
-	local ns pid
-	for pid in $(jobs -p); do kill "$pid" 2>/dev/null; done
+	local ns
+	((${#BG_PIDS[@]})) && kill "${BG_PIDS[@]}" 2>/dev/null
 	wait 2>/dev/null
 	for ns in "${NS_C:-}" "${NS_N:-}" "${NS_B:-}"; do
 		[[ -n $ns ]] && ip netns del "$ns" 2>/dev/null
@@ -84,7 +91,7 @@ svcadm_n() { ip netns exec "$NS_N" "$SVCADM" "$@"; }
 # start_servers PORT...: echo servers on every backend address, TCP and UDP.
 start_servers() {
 	local IFS=,
-	in_b "$PY" "$SELFTESTS/lib/servers.py" --ports "$*" "${BACKENDS[@]}" &
+	bg in_b "$PY" "$SELFTESTS/lib/servers.py" --ports "$*" "${BACKENDS[@]}"
 	unset IFS
 	local i
 	for i in $(seq 50); do

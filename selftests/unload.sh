@@ -23,9 +23,9 @@ configure() {
 configure
 # Endless traffic, errors ignored: a long-lived bulk TCP stream and a stream
 # of short TCP and UDP flows.
-in_c timeout 600 socat -u /dev/zero TCP:$VIP:80 2>/dev/null &
-in_c timeout 600 "$PY" "$SELFTESTS/lib/client.py" tcp $VIP 80 1000000 --timeout 0.3 >/dev/null &
-in_c timeout 600 "$PY" "$SELFTESTS/lib/client.py" udp $VIP 53 1000000 --timeout 0.3 >/dev/null &
+bg in_c timeout 600 socat -u /dev/zero TCP:$VIP:80 2>/dev/null
+bg in_c timeout 600 "$PY" "$SELFTESTS/lib/client.py" tcp $VIP 80 1000000 --timeout 0.3 >/dev/null
+bg in_c timeout 600 "$PY" "$SELFTESTS/lib/client.py" udp $VIP 53 1000000 --timeout 0.3 >/dev/null
 sleep 2
 
 for i in $(seq "$CYCLES"); do
