@@ -13,12 +13,15 @@ import threading
 class TCPEcho(socketserver.BaseRequestHandler):
     def handle(self):
         me = self.request.getsockname()[0]
-        self.request.sendall(me.encode() + b"\n")
-        while True:
-            data = self.request.recv(65536)
-            if not data:
-                break
-            self.request.sendall(data)
+        try:
+            self.request.sendall(me.encode() + b"\n")
+            while True:
+                data = self.request.recv(65536)
+                if not data:
+                    break
+                self.request.sendall(data)
+        except OSError:
+            pass    # the client went away (or its flow was cut): next one
 
 
 class UDPEcho(socketserver.BaseRequestHandler):
