@@ -61,6 +61,14 @@ static int svclb_pre_doit(const struct genl_ops *ops, struct sk_buff *skb,
 	return 0;
 }
 
+/* The message for an error the handlers did not explain themselves. */
+static int svclb_explain(struct genl_info *info, int err)
+{
+	if (err == -ENOMEM)
+		NL_SET_ERR_MSG(info->extack, "out of memory");
+	return err;
+}
+
 static void svclb_post_doit(const struct genl_ops *ops, struct sk_buff *skb,
 			    struct genl_info *info)
 {
@@ -234,7 +242,7 @@ static int svclb_service_new(struct sk_buff *skb, struct genl_info *info)
 	svc = svclb_service_create(sn, &key, sched, flags);
 	if (PTR_ERR_OR_ZERO(svc) == -EEXIST)
 		NL_SET_ERR_MSG(info->extack, "service already exists");
-	return PTR_ERR_OR_ZERO(svc);
+	return svclb_explain(info, PTR_ERR_OR_ZERO(svc));
 }
 
 static int svclb_service_set(struct sk_buff *skb, struct genl_info *info)
@@ -255,7 +263,7 @@ static int svclb_service_set(struct sk_buff *skb, struct genl_info *info)
 		return err;
 	err = svclb_service_set_sched(svc, sched);
 	if (err)
-		return err;
+		return svclb_explain(info, err);
 	if (flags != svc->flags) {
 		WRITE_ONCE(svc->flags, flags);
 		svclb_changed(svc->sn);
@@ -361,7 +369,7 @@ static int svclb_backend_new(struct sk_buff *skb, struct genl_info *info)
 	}
 	if (tb[SVCLB_BE_A_WEIGHT])
 		weight = nla_get_u32(tb[SVCLB_BE_A_WEIGHT]);
-	return svclb_backend_add(svc, &addr, port, weight);
+	return svclb_explain(info, svclb_backend_add(svc, &addr, port, weight));
 }
 
 static int svclb_backend_set(struct sk_buff *skb, struct genl_info *info)
@@ -382,7 +390,8 @@ static int svclb_backend_set(struct sk_buff *skb, struct genl_info *info)
 	}
 	if (!tb[SVCLB_BE_A_WEIGHT])
 		return 0;
-	return svclb_backend_set_weight(be, nla_get_u32(tb[SVCLB_BE_A_WEIGHT]));
+	err = svclb_backend_set_weight(be, nla_get_u32(tb[SVCLB_BE_A_WEIGHT]));
+	return svclb_explain(info, err);
 }
 
 static int svclb_backend_del(struct sk_buff *skb, struct genl_info *info)
@@ -401,7 +410,7 @@ static int svclb_backend_del(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_MSG(info->extack, "no such backend");
 		return -ENOENT;
 	}
-	return svclb_backend_delete(be);
+	return svclb_explain(info, svclb_backend_delete(be));
 }
 
 static int svclb_flush(struct sk_buff *skb, struct genl_info *info)

@@ -192,10 +192,14 @@ void svclb_backend_put(struct svclb_backend *be);
 void svclb_stats_sum(struct svclb_stats __percpu *stats,
 		     struct svclb_stats_sum *sum);
 
+/*
+ * Count a packet. LOCAL_OUT runs in process context, possibly preemptible:
+ * keep to one CPU while updating its counters.
+ */
 static inline void svclb_stats_add(struct svclb_stats __percpu *stats,
 				   bool in, unsigned int len, bool new_flow)
 {
-	struct svclb_stats *s = this_cpu_ptr(stats);
+	struct svclb_stats *s = get_cpu_ptr(stats);
 
 	u64_stats_update_begin(&s->syncp);
 	if (in) {
@@ -208,6 +212,7 @@ static inline void svclb_stats_add(struct svclb_stats __percpu *stats,
 	if (new_flow)
 		u64_stats_inc(&s->flows);
 	u64_stats_update_end(&s->syncp);
+	put_cpu_ptr(stats);
 }
 
 /* flow.c */
