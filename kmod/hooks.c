@@ -2,6 +2,7 @@
 /*
  * Netfilter hooks.
  *
+ * The same hooks serve IPv4 and IPv6.
  * Requests (PREROUTING for traffic from other hosts and namespaces,
  * LOCAL_OUT for processes on this node) are translated after defragmentation
  * and before conntrack, so that conntrack and every later rule see the real
@@ -12,11 +13,15 @@
  */
 #include <linux/ip.h>
 #include <linux/netfilter_ipv4.h>
+#include <linux/netfilter_ipv6.h>
 #include <linux/tcp.h>
 #include <linux/udp.h>
 #include <net/ip.h>
 #include <net/netfilter/ipv4/nf_defrag_ipv4.h>
+#include <net/ipv6.h>
 #include <net/netfilter/ipv4/nf_reject.h>
+#include <net/netfilter/ipv6/nf_defrag_ipv6.h>
+#include <net/netfilter/ipv6/nf_reject.h>
 
 #include "svclb.h"
 
@@ -35,12 +40,12 @@ struct svclb_pkt {
 #define SVCLB_TCP_ACK	0x10
 
 /*
- * Read the tuple of an IPv4 TCP, UDP or SCTP packet. Returns false for other
- * packets, non-first fragments and truncated headers, which are left alone.
+ * Read the tuple of an IPv4 or IPv6 TCP, UDP or SCTP packet. Returns false
+ * for other packets, non-first fragments and truncated headers, which are
+ * left alone.
  */
-static bool svclb_parse4(const struct sk_buff *skb, struct svclb_pkt *p)
+static bool svclb_parse(const struct sk_buff *skb, u8 pf, struct svclb_pkt *p)
 {
-	const struct iphdr *iph = ip_hdr(skb);
 	union {
 		struct tcphdr tcp;
 		struct udphdr udp;
@@ -48,8 +53,36 @@ static bool svclb_parse4(const struct sk_buff *skb, struct svclb_pkt *p)
 	} _hdr;
 	const void *hdr;
 	unsigned int len;
+	u8 proto;
 
-	switch (iph->protocol) {
+	memset(&p->t, 0, sizeof(p->t));
+	if (pf == NFPROTO_IPV4) {
+		const struct iphdr *iph = ip_hdr(skb);
+
+		if (ip_is_fragment(iph))
+			return false;
+		proto = iph->protocol;
+		p->l4off = skb_network_offset(skb) + ip_hdrlen(skb);
+		p->t.src.ip = iph->saddr;
+		p->t.dst.ip = iph->daddr;
+		p->t.family = AF_INET;
+	} else {
+		const struct ipv6hdr *ip6h = ipv6_hdr(skb);
+		__be16 frag_off;
+		int off;
+
+		proto = ip6h->nexthdr;
+		off = ipv6_skip_exthdr(skb, skb_network_offset(skb) +
+				       sizeof(*ip6h), &proto, &frag_off);
+		if (off < 0 || (frag_off & htons(IP6_OFFSET)))
+			return false;
+		p->l4off = off;
+		p->t.src.in6 = ip6h->saddr;
+		p->t.dst.in6 = ip6h->daddr;
+		p->t.family = AF_INET6;
+	}
+
+	switch (proto) {
 	case IPPROTO_TCP:
 		len = sizeof(struct tcphdr);
 		break;
@@ -62,22 +95,14 @@ static bool svclb_parse4(const struct sk_buff *skb, struct svclb_pkt *p)
 	default:
 		return false;
 	}
-	if (ip_is_fragment(iph))
-		return false;
-	p->l4off = skb_network_offset(skb) + ip_hdrlen(skb);
 	hdr = skb_header_pointer(skb, p->l4off, len, &_hdr);
 	if (!hdr)
 		return false;
-
-	memset(&p->t, 0, sizeof(p->t));
-	p->t.src.ip = iph->saddr;
-	p->t.dst.ip = iph->daddr;
 	p->t.sport = ((const __be16 *)hdr)[0];
 	p->t.dport = ((const __be16 *)hdr)[1];
-	p->t.proto = iph->protocol;
-	p->t.family = AF_INET;
+	p->t.proto = proto;
 	p->tcp_flags = 0;
-	if (iph->protocol == IPPROTO_TCP)
+	if (proto == IPPROTO_TCP)
 		p->tcp_flags = ((const u8 *)hdr)[13];
 	return true;
 }
@@ -143,15 +168,32 @@ static unsigned int svclb_no_backend(struct svclb_service *svc,
 {
 	if (svc->flags & SVCLB_SVC_F_SILENT_DROP)
 		return NF_DROP;
-	if (p->t.proto == IPPROTO_TCP)
-		nf_send_reset(state->net, state->sk, skb, state->hook);
-	else
-		nf_send_unreach(skb, ICMP_PORT_UNREACH, state->hook);
+	if (p->t.family == AF_INET) {
+		if (p->t.proto == IPPROTO_TCP)
+			nf_send_reset(state->net, state->sk, skb, state->hook);
+		else
+			nf_send_unreach(skb, ICMP_PORT_UNREACH, state->hook);
+	} else {
+		if (p->t.proto == IPPROTO_TCP)
+			nf_send_reset6(state->net, state->sk, skb, state->hook);
+		else
+			nf_send_unreach6(state->net, skb, ICMPV6_PORT_UNREACH,
+					 state->hook);
+	}
 	return NF_DROP;
 }
 
-static unsigned int svclb_request4(void *priv, struct sk_buff *skb,
-				   const struct nf_hook_state *state)
+/* A local packet was routed to the VIP: route it to the backend. */
+static int svclb_reroute(struct sk_buff *skb, const struct nf_hook_state *state)
+{
+	if (state->pf == NFPROTO_IPV4)
+		return ip_route_me_harder(state->net, state->sk, skb,
+					  RTN_UNSPEC);
+	return nf_ip6_route_me_harder(state->net, state->sk, skb);
+}
+
+static unsigned int svclb_request(void *priv, struct sk_buff *skb,
+				  const struct nf_hook_state *state)
 {
 	struct svclb_net *sn = svclb_pernet(state->net);
 	struct svclb_service *svc;
@@ -162,14 +204,13 @@ static unsigned int svclb_request4(void *priv, struct sk_buff *skb,
 	struct svclb_pkt p;
 	bool new_flow = false;
 
-	if (!READ_ONCE(sn->nr_services) || !svclb_parse4(skb, &p))
+	if (!READ_ONCE(sn->nr_services) || !svclb_parse(skb, state->pf, &p))
 		return NF_ACCEPT;
 
-	memset(&key, 0, sizeof(key));
-	key.addr.ip = p.t.dst.ip;
+	key.addr = p.t.dst;
 	key.port = p.t.dport;
 	key.proto = p.t.proto;
-	key.family = AF_INET;
+	key.family = p.t.family;
 	svc = svclb_service_lookup(sn, &key);
 	if (!svc)
 		return NF_ACCEPT;
@@ -193,26 +234,25 @@ static unsigned int svclb_request4(void *priv, struct sk_buff *skb,
 	be = flow->be;
 	svclb_flow_touch(flow, &p, false);
 
-	if (svclb_nat4(skb, p.l4off, p.t.proto, true, be->addr.ip, be->port))
+	if (svclb_nat(skb, p.t.family, p.l4off, p.t.proto, true, &be->addr,
+		      be->port))
 		return NF_DROP;
 	svclb_stats_add(be->svc->stats, true, skb->len, new_flow);
 	svclb_stats_add(be->stats, true, skb->len, new_flow);
 
-	/* A local packet was routed to the VIP: route it to the backend. */
-	if (state->hook == NF_INET_LOCAL_OUT &&
-	    ip_route_me_harder(state->net, state->sk, skb, RTN_UNSPEC))
+	if (state->hook == NF_INET_LOCAL_OUT && svclb_reroute(skb, state))
 		return NF_DROP;
 	return NF_ACCEPT;
 }
 
-static unsigned int svclb_reply4(void *priv, struct sk_buff *skb,
-				 const struct nf_hook_state *state)
+static unsigned int svclb_reply(void *priv, struct sk_buff *skb,
+				const struct nf_hook_state *state)
 {
 	struct svclb_net *sn = svclb_pernet(state->net);
 	struct svclb_flow *flow;
 	struct svclb_pkt p;
 
-	if (!atomic_read(&sn->nr_flows) || !svclb_parse4(skb, &p))
+	if (!atomic_read(&sn->nr_flows) || !svclb_parse(skb, state->pf, &p))
 		return NF_ACCEPT;
 	flow = svclb_flow_lookup_reply(sn, &p.t);
 	if (!flow || READ_ONCE(flow->be->dead) ||
@@ -220,39 +260,38 @@ static unsigned int svclb_reply4(void *priv, struct sk_buff *skb,
 		return NF_ACCEPT;
 	svclb_flow_touch(flow, &p, true);
 
-	if (svclb_nat4(skb, p.l4off, p.t.proto, false, flow->orig.dst.ip,
-		       flow->orig.dport))
+	if (svclb_nat(skb, p.t.family, p.l4off, p.t.proto, false,
+		      &flow->orig.dst, flow->orig.dport))
 		return NF_DROP;
 	svclb_stats_add(flow->be->svc->stats, false, skb->len, false);
 	svclb_stats_add(flow->be->stats, false, skb->len, false);
 	return NF_ACCEPT;
 }
 
+#define SVCLB_HOOK(fn, family, num, prio) {		\
+	.hook = fn,					\
+	.pf = family,					\
+	.hooknum = num,					\
+	.priority = prio,				\
+}
+
 static const struct nf_hook_ops svclb_hook_ops[] = {
-	{
-		.hook = svclb_request4,
-		.pf = NFPROTO_IPV4,
-		.hooknum = NF_INET_PRE_ROUTING,
-		.priority = SVCLB_PRI_REQUEST,
-	},
-	{
-		.hook = svclb_request4,
-		.pf = NFPROTO_IPV4,
-		.hooknum = NF_INET_LOCAL_OUT,
-		.priority = SVCLB_PRI_REQUEST,
-	},
-	{
-		.hook = svclb_reply4,
-		.pf = NFPROTO_IPV4,
-		.hooknum = NF_INET_POST_ROUTING,
-		.priority = SVCLB_PRI_REPLY,
-	},
-	{
-		.hook = svclb_reply4,
-		.pf = NFPROTO_IPV4,
-		.hooknum = NF_INET_LOCAL_IN,
-		.priority = SVCLB_PRI_REPLY,
-	},
+	SVCLB_HOOK(svclb_request, NFPROTO_IPV4, NF_INET_PRE_ROUTING,
+		   SVCLB_PRI_REQUEST),
+	SVCLB_HOOK(svclb_request, NFPROTO_IPV4, NF_INET_LOCAL_OUT,
+		   SVCLB_PRI_REQUEST),
+	SVCLB_HOOK(svclb_reply, NFPROTO_IPV4, NF_INET_POST_ROUTING,
+		   SVCLB_PRI_REPLY),
+	SVCLB_HOOK(svclb_reply, NFPROTO_IPV4, NF_INET_LOCAL_IN,
+		   SVCLB_PRI_REPLY),
+	SVCLB_HOOK(svclb_request, NFPROTO_IPV6, NF_INET_PRE_ROUTING,
+		   SVCLB_PRI_REQUEST),
+	SVCLB_HOOK(svclb_request, NFPROTO_IPV6, NF_INET_LOCAL_OUT,
+		   SVCLB_PRI_REQUEST),
+	SVCLB_HOOK(svclb_reply, NFPROTO_IPV6, NF_INET_POST_ROUTING,
+		   SVCLB_PRI_REPLY),
+	SVCLB_HOOK(svclb_reply, NFPROTO_IPV6, NF_INET_LOCAL_IN,
+		   SVCLB_PRI_REPLY),
 };
 
 int svclb_hooks_net_init(struct net *net)
@@ -263,15 +302,25 @@ int svclb_hooks_net_init(struct net *net)
 	err = nf_defrag_ipv4_enable(net);
 	if (err)
 		return err;
+	err = nf_defrag_ipv6_enable(net);
+	if (err)
+		goto err_defrag4;
 	err = nf_register_net_hooks(net, svclb_hook_ops,
 				    ARRAY_SIZE(svclb_hook_ops));
 	if (err)
-		nf_defrag_ipv4_disable(net);
+		goto err_defrag6;
+	return 0;
+
+err_defrag6:
+	nf_defrag_ipv6_disable(net);
+err_defrag4:
+	nf_defrag_ipv4_disable(net);
 	return err;
 }
 
 void svclb_hooks_net_exit(struct net *net)
 {
 	nf_unregister_net_hooks(net, svclb_hook_ops, ARRAY_SIZE(svclb_hook_ops));
+	nf_defrag_ipv6_disable(net);
 	nf_defrag_ipv4_disable(net);
 }

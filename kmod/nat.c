@@ -12,6 +12,7 @@
 #include <linux/udp.h>
 #include <net/checksum.h>
 #include <net/ip.h>
+#include <net/ipv6.h>
 
 #include "svclb.h"
 
@@ -106,28 +107,40 @@ static void svclb_nat_l4(struct sk_buff *skb, unsigned int l4off, u8 proto,
 }
 
 /*
- * Rewrite the destination (@dst) or the source of an IPv4 packet whose L4
- * header starts at @l4off bytes from skb->data. Returns 0 or -ENOMEM.
+ * Rewrite the destination (@dst) or the source address and port of an IPv4
+ * or IPv6 packet of @family whose L4 header starts @l4off bytes into
+ * skb->data. Returns 0 or -ENOMEM.
  */
-int svclb_nat4(struct sk_buff *skb, unsigned int l4off, u8 proto, bool dst,
-	       __be32 addr, __be16 port)
+int svclb_nat(struct sk_buff *skb, u8 family, unsigned int l4off, u8 proto,
+	      bool dst, const union svclb_addr *addr, __be16 port)
 {
-	struct iphdr *iph;
+	union svclb_addr old;
 	__be32 *addrp;
 	__be16 *portp;
-	__be32 old;
 
 	if (skb_ensure_writable(skb, l4off + svclb_l4_hdrlen(proto)))
 		return -ENOMEM;
-	iph = ip_hdr(skb);
-	addrp = dst ? &iph->daddr : &iph->saddr;
 	/* Source and destination ports lead every header we translate. */
 	portp = (__be16 *)(skb->data + l4off) + dst;
-	old = *addrp;
 
-	svclb_nat_l4(skb, l4off, proto, portp, port, &old, &addr, 1);
-	csum_replace4(&iph->check, old, addr);
-	*addrp = addr;
+	if (family == AF_INET) {
+		struct iphdr *iph = ip_hdr(skb);
+
+		addrp = dst ? &iph->daddr : &iph->saddr;
+		old.ip = *addrp;
+		svclb_nat_l4(skb, l4off, proto, portp, port, &old.ip, &addr->ip,
+			     1);
+		csum_replace4(&iph->check, old.ip, addr->ip);
+		*addrp = addr->ip;
+	} else {
+		struct ipv6hdr *ip6h = ipv6_hdr(skb);
+
+		addrp = (dst ? &ip6h->daddr : &ip6h->saddr)->s6_addr32;
+		memcpy(old.all, addrp, sizeof(old.all));
+		svclb_nat_l4(skb, l4off, proto, portp, port, old.all, addr->all,
+			     4);
+		memcpy(addrp, addr->all, sizeof(addr->all));
+	}
 	return 0;
 }
 

@@ -134,12 +134,7 @@ static int svclb_parse_svc_key(struct genl_info *info, struct nlattr **tb,
 		return -EINVAL;
 	}
 	family = nla_get_u16(tb[SVCLB_SVC_A_FAMILY]);
-	if (family == AF_INET6) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[SVCLB_SVC_A_FAMILY],
-				    "IPv6 services are not supported");
-		return -EAFNOSUPPORT;
-	}
-	if (family != AF_INET) {
+	if (family != AF_INET && family != AF_INET6) {
 		NL_SET_ERR_MSG_ATTR(extack, tb[SVCLB_SVC_A_FAMILY],
 				    "address family must be AF_INET or AF_INET6");
 		return -EAFNOSUPPORT;

@@ -235,8 +235,8 @@ void svclb_tuple_invert(struct svclb_tuple *dst, const struct svclb_tuple *src);
 
 /* nat.c */
 __le32 svclb_sctp_csum(struct sk_buff *skb, unsigned int l4off);
-int svclb_nat4(struct sk_buff *skb, unsigned int l4off, u8 proto, bool dst,
-	       __be32 addr, __be16 port);
+int svclb_nat(struct sk_buff *skb, u8 family, unsigned int l4off, u8 proto,
+	      bool dst, const union svclb_addr *addr, __be16 port);
 
 /* sched.c */
 struct svclb_sched_ops {

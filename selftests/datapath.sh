@@ -1,32 +1,40 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# IPv4 TCP and UDP through a VIP to three backends, with and without
+# TCP and UDP through a VIP to three backends, IPv4 or IPv6, with and without
 # nf_conntrack: spreading, intact payloads, replies from the VIP, backend and
-# service removal, weights in `svcadm list`.
+# service removal, weights in `svcadm list`; with IPv6, a dual-stack pair of
+# services on the same backends.
 #
-# usage: datapath.sh [--conntrack]
+# usage: datapath.sh [--conntrack] [--ipv6]
 source "$(dirname "$0")/lib.sh"
 
-conntrack=0
-[[ ${1:-} == --conntrack ]] && conntrack=1
+conntrack=0 family=4
+for arg; do
+	case $arg in
+	--conntrack) conntrack=1 ;;
+	--ipv6) family=6 ;;
+	*) echo "usage: $0 [--conntrack] [--ipv6]" >&2; exit 2 ;;
+	esac
+done
+use_family $family
 if ((conntrack)); then
 	modprobe nf_conntrack || skip_all "nf_conntrack cannot be loaded"
 elif [[ -d /sys/module/nf_conntrack ]]; then
 	skip_all "nf_conntrack is loaded already"
 fi
 
-plan 16
+plan $((16 + (family == 6)))
 trap topo_cleanup EXIT
 load_module || exit 1
 topo_setup || exit 1
 start_servers 8080 9000 || { not_ok "servers start"; finish; }
 TMP=$(mktemp -d)
 
-svcadm_n service add tcp $VIP:80
-svcadm_n service add udp $VIP:53
+svcadm_n service add tcp "$(ep $VIP 80)"
+svcadm_n service add udp "$(ep $VIP 53)"
 for b in "${BACKENDS[@]}"; do
-	svcadm_n backend add tcp $VIP:80 "$b:8080"
-	svcadm_n backend add udp $VIP:53 "$b:8080"
+	svcadm_n backend add tcp "$(ep $VIP 80)" "$(ep "$b" 8080)"
+	svcadm_n backend add udp "$(ep $VIP 53)" "$(ep "$b" 8080)"
 done
 if ((conntrack)); then
 	# A stateful forward filter: only what conntrack knows passes.
@@ -36,6 +44,7 @@ if ((conntrack)); then
 			type filter hook forward priority 0; policy drop;
 			ct state established,related accept
 			ct state new ip daddr 10.0.2.0/24 accept
+			ct state new ip6 daddr fd00:2::/64 accept
 		}
 	}
 	EOF2
@@ -65,22 +74,22 @@ counters_ok() {
 check "svcadm list: per-backend flows and packet counters" counters_ok
 
 # Bulk payloads both ways, byte for byte.
-svcadm_n service add tcp $VIP:9000
-svcadm_n backend add tcp $VIP:9000 "${BACKENDS[0]}:9001"
+svcadm_n service add tcp "$(ep $VIP 9000)"
+svcadm_n backend add tcp "$(ep $VIP 9000)" "$(ep "${BACKENDS[0]}" 9001)"
 head -c 3000000 /dev/urandom >"$TMP/in"
-bg in_b timeout 60 socat -u "TCP-LISTEN:9001,bind=${BACKENDS[0]},reuseaddr" "CREATE:$TMP/up"
-sleep 0.5
-in_c timeout 60 socat -u "OPEN:$TMP/in" "TCP:$VIP:9000"
+bg in_b timeout 60 socat -u "TCP$family-LISTEN:9001,bind=$(host "${BACKENDS[0]}"),reuseaddr" "CREATE:$TMP/up"
+wait_listen 9001
+in_c timeout 60 socat -u "OPEN:$TMP/in" "TCP$family:$(ep $VIP 9000)"
 wait $!
 check "tcp: 3 MB upload through the VIP arrives byte for byte" cmp -s "$TMP/in" "$TMP/up"
-bg in_b timeout 60 socat -u "OPEN:$TMP/in" "TCP-LISTEN:9001,bind=${BACKENDS[0]},reuseaddr"
-sleep 0.5
-in_c timeout 60 socat -u "TCP:$VIP:9000" "CREATE:$TMP/down"
+bg in_b timeout 60 socat -u "OPEN:$TMP/in" "TCP$family-LISTEN:9001,bind=$(host "${BACKENDS[0]}"),reuseaddr"
+wait_listen 9001
+in_c timeout 60 socat -u "TCP$family:$(ep $VIP 9000)" "CREATE:$TMP/down"
 wait $!
 check "tcp: 3 MB download through the VIP arrives byte for byte" cmp -s "$TMP/in" "$TMP/down"
 
 if ((conntrack)); then
-	ct=$(in_n conntrack -L -p udp --orig-dst "${BACKENDS[0]}" 2>/dev/null)
+	ct=$(in_n conntrack -L -f ipv$family -p udp --orig-dst "${BACKENDS[0]}" 2>/dev/null)
 	diag "conntrack: $(head -n1 <<<"$ct")"
 	check "conntrack -L shows the client-to-backend flow" \
 		grep -q "src=$CLIENT dst=${BACKENDS[0]} .*dport=8080 src=${BACKENDS[0]} dst=$CLIENT" <<<"$ct"
@@ -89,14 +98,14 @@ else
 fi
 
 # Weight changes show in the list.
-svcadm_n backend set tcp $VIP:80 "${BACKENDS[1]}:8080" weight 7
+svcadm_n backend set tcp "$(ep $VIP 80)" "$(ep "${BACKENDS[1]}" 8080)" weight 7
 weight=$(svcadm_n list -j | json_get "[b['weight'] for s in d['services'] if s['port'] == 80 and s['proto'] == 'tcp' for b in s['backends'] if b['address'] == '${BACKENDS[1]}'][0]")
 check "backend set ... weight 7 shows in svcadm list" test "$weight" = 7
-check "svcadm list shows the weight" grep -q "${BACKENDS[1]}:8080  weight 7" <<<"$(svcadm_n list)"
+check "svcadm list shows the weight" grep -qF "$(ep "${BACKENDS[1]}" 8080)  weight 7" <<<"$(svcadm_n list)"
 
 # A deleted backend gets no new flow; the others still do.
-svcadm_n backend del tcp $VIP:80 "${BACKENDS[2]}:8080"
-svcadm_n backend del udp $VIP:53 "${BACKENDS[2]}:8080"
+svcadm_n backend del tcp "$(ep $VIP 80)" "$(ep "${BACKENDS[2]}" 8080)"
+svcadm_n backend del udp "$(ep $VIP 53)" "$(ep "${BACKENDS[2]}" 8080)"
 not_to() {
 	json_check "d['errors'] == 0 and '${BACKENDS[2]}' not in d['backends'] and
 		len(d['backends']) == 2" <<<"$1"
@@ -112,25 +121,39 @@ check "svcadm list no longer shows the deleted backend" \
 	json_check "'${BACKENDS[2]}' not in [b['address'] for s in d['services'] for b in s['backends']]" <<<"$list"
 
 # A service without backends refuses connections at once (TCP RST, ICMP).
-svcadm_n backend del tcp $VIP:80 "${BACKENDS[0]}:8080"
-svcadm_n backend del tcp $VIP:80 "${BACKENDS[1]}:8080"
+svcadm_n backend del tcp "$(ep $VIP 80)" "$(ep "${BACKENDS[0]}" 8080)"
+svcadm_n backend del tcp "$(ep $VIP 80)" "$(ep "${BACKENDS[1]}" 8080)"
 out=$(client tcp $VIP 80 1)
 check "tcp: no backend: connection refused" grep -q "Connection refused" <<<"$out"
-svcadm_n backend del udp $VIP:53 "${BACKENDS[0]}:8080"
-svcadm_n backend del udp $VIP:53 "${BACKENDS[1]}:8080"
+svcadm_n backend del udp "$(ep $VIP 53)" "$(ep "${BACKENDS[0]}" 8080)"
+svcadm_n backend del udp "$(ep $VIP 53)" "$(ep "${BACKENDS[1]}" 8080)"
 out=$(client udp $VIP 53 1)
 check "udp: no backend: port unreachable" grep -q "Connection refused" <<<"$out"
 
 # A deleted service: the VIP stops answering.
-svcadm_n backend add tcp $VIP:80 "${BACKENDS[0]}:8080"
-svcadm_n backend add udp $VIP:53 "${BACKENDS[0]}:8080"
+svcadm_n backend add tcp "$(ep $VIP 80)" "$(ep "${BACKENDS[0]}" 8080)"
+svcadm_n backend add udp "$(ep $VIP 53)" "$(ep "${BACKENDS[0]}" 8080)"
 check "tcp: VIP answers before the service is deleted" \
 	json_check "d['backends'] == {'${BACKENDS[0]}': 3}" <<<"$(client tcp $VIP 80 3)"
-svcadm_n service del tcp $VIP:80
-svcadm_n service del udp $VIP:53
+svcadm_n service del tcp "$(ep $VIP 80)"
+svcadm_n service del udp "$(ep $VIP 53)"
 check "tcp: a deleted service no longer answers" \
 	json_check "d['errors'] == 2 and not d['backends']" <<<"$(client tcp $VIP 80 2 --timeout 1)"
 check "udp: a deleted service no longer answers" \
 	json_check "d['errors'] == 2 and not d['backends']" <<<"$(client udp $VIP 53 2 --timeout 1)"
+if ((family == 6)); then
+	# Dual stack: an IPv4 and an IPv6 VIP for the same backends at once.
+	svcadm_n service add tcp "$(ep $VIP4 80)"
+	svcadm_n service add tcp "$(ep $VIP6 80)"
+	for i in 0 1 2; do
+		svcadm_n backend add tcp "$(ep $VIP4 80)" "$(ep "${BACKENDS4[i]}" 8080)"
+		svcadm_n backend add tcp "$(ep $VIP6 80)" "$(ep "${BACKENDS6[i]}" 8080)"
+	done
+	t4=$(client tcp $VIP4 80 6) t6=$(client tcp $VIP6 80 6)
+	diag "dual stack: $t4 $t6"
+	check "dual stack: the IPv4 and the IPv6 VIP both spread over the backends" \
+		json_check "d['errors'] == 0 and len(d['backends']) == 3" <<<"$t4" -a \
+		"$(json_get "d['errors'] == 0 and len(d['backends']) == 3" <<<"$t6")" = True
+fi
 rm -rf "$TMP"
 finish

@@ -27,7 +27,8 @@ skip_all() { echo "TAP version 13"; echo "1..0 # SKIP $*"; exit 4; }
 # Load the module (and what it depends on) unless it is loaded already.
 load_module() {
 	[[ -d /sys/module/svclb ]] && return 0
-	modprobe -a nf_defrag_ipv4 nf_reject_ipv4 libcrc32c && insmod "$MODULE"
+	# shellcheck disable=SC2046 # a list of module names
+	modprobe -a $(modinfo -F depends "$MODULE" | tr , ' ') && insmod "$MODULE"
 }
 
 unload_module() {
@@ -39,22 +40,39 @@ unload_module() {
 #
 #   $NS_C (client, a pod)        $NS_N (node, runs svclb)       $NS_B (backends)
 #   c0 10.0.1.2/24 ---- n0 10.0.1.1/24    n1 10.0.2.254/24 ---- b0 10.0.2.1-3/24
+#      fd00:1::2/64        fd00:1::1/64      fd00:2::fe/64         fd00:2::1-3/64
 #
-# The VIP 10.96.0.10 is no address of anyone: the client routes it to the node.
-VIP=10.96.0.10
-BACKENDS=(10.0.2.1 10.0.2.2 10.0.2.3)
-CLIENT=10.0.1.2
+# The VIPs 10.96.0.10 and fd00:96::10 are no address of anyone: the client
+# routes them to the node. use_family 6 switches VIP, BACKENDS and CLIENT to
+# IPv6; ep ADDR PORT writes an endpoint as svcadm does.
+VIP4=10.96.0.10 VIP6=fd00:96::10
+BACKENDS4=(10.0.2.1 10.0.2.2 10.0.2.3)
+BACKENDS6=(fd00:2::1 fd00:2::2 fd00:2::3)
+use_family() {
+	if [[ $1 == 6 ]]; then
+		VIP=$VIP6 CLIENT=fd00:1::2 BACKENDS=("${BACKENDS6[@]}")
+	else
+		VIP=$VIP4 CLIENT=10.0.1.2 BACKENDS=("${BACKENDS4[@]}")
+	fi
+}
+use_family 4
+host() { if [[ $1 == *:* ]]; then echo "[$1]"; else echo "$1"; fi; }
+ep() { echo "$(host "$1"):$2"; }
 
 topo_setup() {
 	NS_C=svclb-c-$$ NS_N=svclb-n-$$ NS_B=svclb-b-$$
 	ip netns add "$NS_C" && ip netns add "$NS_N" && ip netns add "$NS_B" || return 1
 	ip link add c0 netns "$NS_C" type veth peer n0 netns "$NS_N" || return 1
 	ip link add b0 netns "$NS_B" type veth peer n1 netns "$NS_N" || return 1
-	ip -n "$NS_C" addr add $CLIENT/24 dev c0
+	ip -n "$NS_C" addr add 10.0.1.2/24 dev c0
+	ip -n "$NS_C" addr add fd00:1::2/64 dev c0 nodad
 	ip -n "$NS_N" addr add 10.0.1.1/24 dev n0
+	ip -n "$NS_N" addr add fd00:1::1/64 dev n0 nodad
 	ip -n "$NS_N" addr add 10.0.2.254/24 dev n1
+	ip -n "$NS_N" addr add fd00:2::fe/64 dev n1 nodad
 	local b
-	for b in "${BACKENDS[@]}"; do ip -n "$NS_B" addr add "$b/24" dev b0; done
+	for b in "${BACKENDS4[@]}"; do ip -n "$NS_B" addr add "$b/24" dev b0; done
+	for b in "${BACKENDS6[@]}"; do ip -n "$NS_B" addr add "$b/64" dev b0 nodad; done
 	local ns
 	for ns in "$NS_C" "$NS_N" "$NS_B"; do ip -n "$ns" link set lo up; done
 	ip -n "$NS_C" link set c0 up
@@ -62,8 +80,11 @@ topo_setup() {
 	ip -n "$NS_N" link set n1 up
 	ip -n "$NS_B" link set b0 up
 	ip -n "$NS_C" route add default via 10.0.1.1
+	ip -n "$NS_C" route add default via fd00:1::1
 	ip -n "$NS_B" route add default via 10.0.2.254
+	ip -n "$NS_B" route add default via fd00:2::fe
 	ip netns exec "$NS_N" sysctl -qw net.ipv4.ip_forward=1
+	ip netns exec "$NS_N" sysctl -qw net.ipv6.conf.all.forwarding=1
 }
 
 # bg COMMAND...: run in the background, to be killed by topo_cleanup.
@@ -91,11 +112,21 @@ svcadm_n() { ip netns exec "$NS_N" "$SVCADM" "$@"; }
 # start_servers PORT...: echo servers on every backend address, TCP and UDP.
 start_servers() {
 	local IFS=,
-	bg in_b "$PY" "$SELFTESTS/lib/servers.py" --ports "$*" "${BACKENDS[@]}"
+	bg in_b "$PY" "$SELFTESTS/lib/servers.py" --ports "$*" "${BACKENDS4[@]}" "${BACKENDS6[@]}"
 	unset IFS
 	local i
-	for i in $(seq 50); do
-		in_b ss -Hltn | grep -q "${BACKENDS[2]}:${1}" && return 0
+	for i in $(seq 100); do
+		in_b ss -Hltn | grep -qF "[${BACKENDS6[2]}]:${1}" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# wait_listen PORT: until a TCP socket of the backend namespace listens on PORT.
+wait_listen() {
+	local i
+	for i in $(seq 100); do
+		in_b ss -Hltn "sport = :$1" | grep -q . && return 0
 		sleep 0.1
 	done
 	return 1

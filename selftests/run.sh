@@ -13,8 +13,10 @@ TESTS=(
 	"svcadm.sh"
 	"netns.sh"
 	"datapath.sh"
+	"datapath.sh --ipv6"
 	"unload.sh"
 	"datapath.sh --conntrack"
+	"datapath.sh --conntrack --ipv6"
 )
 
 dmesg_mark

@@ -95,7 +95,8 @@ static bool __init st_l4_ok(struct sk_buff *skb, u8 proto)
 bool __init svclb_nat_selftest(void)
 {
 	static const u8 protos[] = { IPPROTO_TCP, IPPROTO_UDP, IPPROTO_SCTP };
-	const __be32 be_addr = htonl(0x0a000203);
+	const union svclb_addr be_addr = { .ip = htonl(0x0a000203) };
+	const union svclb_addr vip = { .ip = htonl(0x0a600001) };
 	const __be16 be_port = htons(8080);
 	struct sk_buff *skb;
 	struct udphdr *uh;
@@ -107,17 +108,17 @@ bool __init svclb_nat_selftest(void)
 		if (!skb)
 			return false;
 		/* Request direction, then the reply back. */
-		if (svclb_nat4(skb, sizeof(struct iphdr), protos[i], true,
-			       be_addr, be_port) ||
-		    ip_hdr(skb)->daddr != be_addr ||
+		if (svclb_nat(skb, AF_INET, sizeof(struct iphdr), protos[i],
+			      true, &be_addr, be_port) ||
+		    ip_hdr(skb)->daddr != be_addr.ip ||
 		    ((__be16 *)(skb->data + sizeof(struct iphdr)))[1] != be_port ||
 		    !st_l4_ok(skb, protos[i])) {
 			pr_err("svclb: nat self-test: proto %u dnat failed\n",
 			       protos[i]);
 			ok = false;
 		}
-		if (svclb_nat4(skb, sizeof(struct iphdr), protos[i], false,
-			       htonl(0x0a600001), htons(443)) ||
+		if (svclb_nat(skb, AF_INET, sizeof(struct iphdr), protos[i],
+			      false, &vip, htons(443)) ||
 		    !st_l4_ok(skb, protos[i])) {
 			pr_err("svclb: nat self-test: proto %u snat failed\n",
 			       protos[i]);
@@ -131,8 +132,8 @@ bool __init svclb_nat_selftest(void)
 	if (!skb)
 		return false;
 	uh = (void *)(skb->data + sizeof(struct iphdr));
-	if (svclb_nat4(skb, sizeof(struct iphdr), IPPROTO_UDP, true, be_addr,
-		       be_port) || uh->check ||
+	if (svclb_nat(skb, AF_INET, sizeof(struct iphdr), IPPROTO_UDP, true,
+		      &be_addr, be_port) || uh->check ||
 	    ip_fast_csum(ip_hdr(skb), 5)) {
 		pr_err("svclb: nat self-test: zero UDP checksum changed\n");
 		ok = false;
@@ -153,10 +154,10 @@ bool __init svclb_nat_selftest(void)
 		skb->csum_offset = offsetof(struct tcphdr, check);
 		th->check = ~csum_tcpudp_magic(iph->saddr, iph->daddr, l4len,
 					       IPPROTO_TCP, 0);
-		if (svclb_nat4(skb, sizeof(*iph), IPPROTO_TCP, true, be_addr,
-			       be_port) ||
+		if (svclb_nat(skb, AF_INET, sizeof(*iph), IPPROTO_TCP, true,
+			      &be_addr, be_port) ||
 		    th->check != (__sum16)~csum_tcpudp_magic(iph->saddr,
-							     be_addr, l4len,
+							     be_addr.ip, l4len,
 							     IPPROTO_TCP, 0)) {
 			pr_err("svclb: nat self-test: CHECKSUM_PARTIAL failed\n");
 			ok = false;

@@ -25,7 +25,8 @@ def tcp_once(addr, port, payload, timeout):
 
 
 def udp_once(addr, port, payload, timeout):
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+    family = socket.AF_INET6 if ":" in addr else socket.AF_INET
+    with socket.socket(family, socket.SOCK_DGRAM) as s:
         s.settimeout(timeout)
         # Connected: ICMP errors reach the socket, and only datagrams from
         # ADDR:PORT are accepted.
@@ -57,9 +58,9 @@ def main():
             continue
         tally["backends"][backend] = tally["backends"].get(backend, 0) + 1
         tally["corrupt"] += not intact
-        if src is not None and src != (a.addr, a.port):
+        if src is not None and src[:2] != (a.addr, a.port):
             tally["wrong_source"] += 1
-            tally["last_source"] = "%s:%d" % src
+            tally["last_source"] = "%s %d" % src[:2]
     json.dump(tally, sys.stdout)
     print()
 

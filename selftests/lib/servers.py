@@ -42,6 +42,14 @@ class UDPServer(socketserver.ThreadingUDPServer):
     daemon_threads = True
 
 
+class TCP6Server(TCPServer):
+    address_family = socket.AF_INET6
+
+
+class UDP6Server(UDPServer):
+    address_family = socket.AF_INET6
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--ports", required=True, help="comma-separated")
@@ -50,8 +58,11 @@ def main():
     servers = []
     for addr in a.addrs:
         for port in map(int, a.ports.split(",")):
-            servers.append(UDPServer((addr, port), UDPEcho))
-            servers.append(TCPServer((addr, port), TCPEcho))
+            v6 = ":" in addr
+            servers.append((UDP6Server if v6 else UDPServer)((addr, port),
+                                                             UDPEcho))
+            servers.append((TCP6Server if v6 else TCPServer)((addr, port),
+                                                             TCPEcho))
     for s in servers[:-1]:
         threading.Thread(target=s.serve_forever, daemon=True).start()
     servers[-1].serve_forever()
