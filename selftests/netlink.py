@@ -62,8 +62,12 @@ REFUSED = [
     ("unknown address family", "SERVICE_NEW",
      svc(u16(SVC_FAMILY, 99), PROTO, ADDR, PORT), 97,
      "address family must be AF_INET or AF_INET6"),
-    ("IPv6 service", "SERVICE_NEW", svc(*svc_key("fd00::10")), 97,
-     "IPv6 services are not supported"),
+    ("IPv6 service with a 4-byte address", "SERVICE_NEW",
+     svc(u16(SVC_FAMILY, socket.AF_INET6), PROTO, ADDR, PORT), 22,
+     "service address length does not match its family"),
+    ("IPv4 backend for an IPv6 service", "BACKEND_NEW",
+     svc(*svc_key("fd00::10")) + be(*BE), 97,
+     "backend address family differs from the service's"),
     ("ICMP service", "SERVICE_NEW", svc(FAM, u8(SVC_PROTO, 1), ADDR, PORT), 93,
      "protocol must be TCP, UDP or SCTP"),
     ("service port 0", "SERVICE_NEW", svc(FAM, PROTO, ADDR, u16(SVC_PORT, 0)),
@@ -133,6 +137,7 @@ def main():
     g.request(CMD["FLUSH"])
     g.request(CMD["SERVICE_NEW"], svc(*KEY))
     g.request(CMD["BACKEND_NEW"], svc(*KEY) + be(*BE, u32(BE_WEIGHT, 3)))
+    g.request(CMD["SERVICE_NEW"], svc(*svc_key("fd00::10")))
     before = dump_services(g)
 
     for name, cmd, payload, want_err, want_msg in REFUSED:

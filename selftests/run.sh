@@ -14,6 +14,7 @@ TESTS=(
 	"netns.sh"
 	"datapath.sh"
 	"datapath.sh --ipv6"
+	"sctp.sh"
 	"unload.sh"
 	"datapath.sh --conntrack"
 	"datapath.sh --conntrack --ipv6"
