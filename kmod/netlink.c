@@ -30,9 +30,29 @@ static const struct nla_policy svclb_be_policy[SVCLB_BE_A_MAX + 1] = {
 	[SVCLB_BE_A_STATS] = { .type = NLA_NESTED },
 };
 
+static const struct nla_policy svclb_cfg_policy[SVCLB_CFG_A_MAX + 1] = {
+	[SVCLB_CFG_A_TIMEOUT_TCP_SYN] = { .type = NLA_U32 },
+	[SVCLB_CFG_A_TIMEOUT_TCP] = { .type = NLA_U32 },
+	[SVCLB_CFG_A_TIMEOUT_TCP_CLOSING] = { .type = NLA_U32 },
+	[SVCLB_CFG_A_TIMEOUT_UDP] = { .type = NLA_U32 },
+	[SVCLB_CFG_A_TIMEOUT_SCTP] = { .type = NLA_U32 },
+	[SVCLB_CFG_A_MAX_FLOWS] = { .type = NLA_U32 },
+	[SVCLB_CFG_A_FLOWS] = { .type = NLA_U32 },
+};
+
 static const struct nla_policy svclb_policy[SVCLB_A_MAX + 1] = {
 	[SVCLB_A_SERVICE] = NLA_POLICY_NESTED(svclb_svc_policy),
 	[SVCLB_A_BACKEND] = NLA_POLICY_NESTED(svclb_be_policy),
+	[SVCLB_A_CONFIG] = NLA_POLICY_NESTED(svclb_cfg_policy),
+};
+
+/* Which flow state each timeout attribute sets. */
+static const u8 svclb_cfg_timeouts[][2] = {
+	{ SVCLB_CFG_A_TIMEOUT_TCP_SYN, SVCLB_FLOW_TCP_NEW },
+	{ SVCLB_CFG_A_TIMEOUT_TCP, SVCLB_FLOW_TCP_ESTABLISHED },
+	{ SVCLB_CFG_A_TIMEOUT_TCP_CLOSING, SVCLB_FLOW_TCP_CLOSING },
+	{ SVCLB_CFG_A_TIMEOUT_UDP, SVCLB_FLOW_UDP },
+	{ SVCLB_CFG_A_TIMEOUT_SCTP, SVCLB_FLOW_SCTP },
 };
 
 static struct genl_family svclb_genl_family;
@@ -417,6 +437,93 @@ static int svclb_flush(struct sk_buff *skb, struct genl_info *info)
 	return 0;
 }
 
+static int svclb_config_get(struct sk_buff *skb, struct genl_info *info)
+{
+	struct svclb_net *sn = svclb_pernet(genl_info_net(info));
+	struct sk_buff *msg;
+	struct nlattr *nest;
+	unsigned int i;
+	void *hdr;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return svclb_explain(info, -ENOMEM);
+	hdr = genlmsg_put_reply(msg, info, &svclb_genl_family, 0,
+				SVCLB_CMD_CONFIG_GET);
+	if (!hdr)
+		goto nospace;
+	nest = nla_nest_start(msg, SVCLB_A_CONFIG);
+	if (!nest)
+		goto nospace;
+	for (i = 0; i < ARRAY_SIZE(svclb_cfg_timeouts); i++) {
+		u32 t = READ_ONCE(sn->timeouts[svclb_cfg_timeouts[i][1]]);
+
+		if (nla_put_u32(msg, svclb_cfg_timeouts[i][0], t / HZ))
+			goto nospace;
+	}
+	if (nla_put_u32(msg, SVCLB_CFG_A_MAX_FLOWS, READ_ONCE(sn->max_flows)) ||
+	    nla_put_u32(msg, SVCLB_CFG_A_FLOWS,
+			max(atomic_read(&sn->nr_flows), 0)))
+		goto nospace;
+	nla_nest_end(msg, nest);
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+
+nospace:
+	nlmsg_free(msg);
+	return -EMSGSIZE;
+}
+
+static int svclb_config_set(struct sk_buff *skb, struct genl_info *info)
+{
+	struct svclb_net *sn = svclb_pernet(genl_info_net(info));
+	struct netlink_ext_ack *extack = info->extack;
+	struct nlattr *tb[SVCLB_CFG_A_MAX + 1];
+	unsigned int i;
+	int err;
+
+	if (!info->attrs[SVCLB_A_CONFIG]) {
+		NL_SET_ERR_MSG(extack, "missing config attribute");
+		return -EINVAL;
+	}
+	err = nla_parse_nested(tb, SVCLB_CFG_A_MAX, info->attrs[SVCLB_A_CONFIG],
+			       svclb_cfg_policy, extack);
+	if (err)
+		return err;
+	/* Check everything before changing anything. */
+	if (tb[SVCLB_CFG_A_FLOWS]) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[SVCLB_CFG_A_FLOWS],
+				    "the number of flows is read-only");
+		return -EINVAL;
+	}
+	for (i = 0; i < ARRAY_SIZE(svclb_cfg_timeouts); i++) {
+		struct nlattr *a = tb[svclb_cfg_timeouts[i][0]];
+
+		if (a && (!nla_get_u32(a) ||
+			  nla_get_u32(a) > SVCLB_TIMEOUT_MAX)) {
+			NL_SET_ERR_MSG_ATTR(extack, a,
+					    "timeout must be 1 to 2000000 seconds");
+			return -ERANGE;
+		}
+	}
+	if (tb[SVCLB_CFG_A_MAX_FLOWS] && !nla_get_u32(tb[SVCLB_CFG_A_MAX_FLOWS])) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[SVCLB_CFG_A_MAX_FLOWS],
+				    "the flow table bound must be at least 1");
+		return -ERANGE;
+	}
+
+	for (i = 0; i < ARRAY_SIZE(svclb_cfg_timeouts); i++) {
+		struct nlattr *a = tb[svclb_cfg_timeouts[i][0]];
+
+		if (a)
+			WRITE_ONCE(sn->timeouts[svclb_cfg_timeouts[i][1]],
+				   nla_get_u32(a) * HZ);
+	}
+	if (tb[SVCLB_CFG_A_MAX_FLOWS])
+		WRITE_ONCE(sn->max_flows, nla_get_u32(tb[SVCLB_CFG_A_MAX_FLOWS]));
+	return 0;
+}
+
 static int svclb_put_addr(struct sk_buff *skb, int type, u8 family,
 			  const union svclb_addr *addr)
 {
@@ -594,6 +701,14 @@ static const struct genl_ops svclb_genl_ops[] = {
 	{
 		.cmd = SVCLB_CMD_FLUSH,
 		.doit = svclb_flush,
+	},
+	{
+		.cmd = SVCLB_CMD_CONFIG_GET,
+		.doit = svclb_config_get,
+	},
+	{
+		.cmd = SVCLB_CMD_CONFIG_SET,
+		.doit = svclb_config_set,
 	},
 };
 

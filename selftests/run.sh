@@ -15,6 +15,7 @@ TESTS=(
 	"datapath.sh"
 	"datapath.sh --ipv6"
 	"sctp.sh"
+	"timeouts.sh"
 	"unload.sh"
 	"datapath.sh --conntrack"
 	"datapath.sh --conntrack --ipv6"

@@ -70,6 +70,23 @@ static const struct command commands[] = {
 		"Delete every service, backend and flow of the network namespace.\n",
 	},
 	{
+		"config", cmd_config,
+		"[-j|--json] [KEY VALUE]...",
+		"Show or change timeouts and the flow table bound",
+		"Without KEY VALUE pairs, show the settings of the network namespace\n"
+		"and the number of flows in its table; with them, change those settings.\n"
+		"Timeouts are in seconds, 1 to " STR(SVCLB_TIMEOUT_MAX) ", and apply at once to every flow.\n"
+		"\n"
+		"  timeout-tcp-syn      a TCP flow whose backend has not answered yet\n"
+		"  timeout-tcp          an idle established TCP flow\n"
+		"  timeout-tcp-closing  a TCP flow after a FIN or RST\n"
+		"  timeout-udp          an idle UDP flow\n"
+		"  timeout-sctp         an idle SCTP flow\n"
+		"  max-flows            the bound of the flow table: when it is full,\n"
+		"                       packets that would start a flow are dropped\n"
+		"  -j, --json           print JSON instead\n",
+	},
+	{
 		"help", cmd_help,
 		"[COMMAND]",
 		"Show this help, or the help of COMMAND",

@@ -75,6 +75,24 @@
  *
  * SVCLB_CMD_FLUSH: delete every service, backend and flow of the namespace.
  * No attributes.
+ *
+ * SVCLB_CMD_CONFIG_GET: the namespace's settings; the reply has
+ *
+ *   SVCLB_A_CONFIG: nest
+ *     SVCLB_CFG_A_TIMEOUT_TCP_SYN: u32, seconds a TCP flow lives without a
+ *                                  reply from its backend
+ *     SVCLB_CFG_A_TIMEOUT_TCP: u32, seconds an established TCP flow lives idle
+ *     SVCLB_CFG_A_TIMEOUT_TCP_CLOSING: u32, seconds after a FIN or RST
+ *     SVCLB_CFG_A_TIMEOUT_UDP: u32, seconds a UDP flow lives idle
+ *     SVCLB_CFG_A_TIMEOUT_SCTP: u32, seconds an SCTP flow lives idle
+ *     SVCLB_CFG_A_MAX_FLOWS: u32, the bound of the flow table
+ *     SVCLB_CFG_A_FLOWS: u32, the flows in the table now (read-only)
+ *
+ * SVCLB_CMD_CONFIG_SET: change any of the settings above but FLOWS.
+ * Timeouts are 1 to SVCLB_TIMEOUT_MAX seconds and apply at once to every
+ * flow; MAX_FLOWS is at least 1 and limits new flows only.
+ *
+ *   SVCLB_A_CONFIG: nest of the settings to change
  */
 #ifndef _UAPI_LINUX_SVCLB_H
 #define _UAPI_LINUX_SVCLB_H
@@ -84,6 +102,7 @@
 
 #define SVCLB_SCHED_NAME_MAX	16
 #define SVCLB_WEIGHT_MAX	65535
+#define SVCLB_TIMEOUT_MAX	2000000
 
 enum svclb_cmd {
 	SVCLB_CMD_UNSPEC,
@@ -95,6 +114,8 @@ enum svclb_cmd {
 	SVCLB_CMD_BACKEND_SET,
 	SVCLB_CMD_BACKEND_DEL,
 	SVCLB_CMD_FLUSH,
+	SVCLB_CMD_CONFIG_GET,
+	SVCLB_CMD_CONFIG_SET,
 	__SVCLB_CMD_MAX
 };
 #define SVCLB_CMD_MAX (__SVCLB_CMD_MAX - 1)
@@ -103,6 +124,7 @@ enum svclb_attrs {
 	SVCLB_A_UNSPEC,
 	SVCLB_A_SERVICE,	/* nest: enum svclb_svc_attrs */
 	SVCLB_A_BACKEND,	/* nest: enum svclb_be_attrs */
+	SVCLB_A_CONFIG,		/* nest: enum svclb_cfg_attrs */
 	__SVCLB_A_MAX
 };
 #define SVCLB_A_MAX (__SVCLB_A_MAX - 1)
@@ -140,6 +162,19 @@ enum svclb_be_attrs {
 	__SVCLB_BE_A_MAX
 };
 #define SVCLB_BE_A_MAX (__SVCLB_BE_A_MAX - 1)
+
+enum svclb_cfg_attrs {
+	SVCLB_CFG_A_UNSPEC,
+	SVCLB_CFG_A_TIMEOUT_TCP_SYN,	/* u32, seconds */
+	SVCLB_CFG_A_TIMEOUT_TCP,	/* u32, seconds */
+	SVCLB_CFG_A_TIMEOUT_TCP_CLOSING,	/* u32, seconds */
+	SVCLB_CFG_A_TIMEOUT_UDP,	/* u32, seconds */
+	SVCLB_CFG_A_TIMEOUT_SCTP,	/* u32, seconds */
+	SVCLB_CFG_A_MAX_FLOWS,		/* u32 */
+	SVCLB_CFG_A_FLOWS,		/* u32, read-only */
+	__SVCLB_CFG_A_MAX
+};
+#define SVCLB_CFG_A_MAX (__SVCLB_CFG_A_MAX - 1)
 
 /*
  * Counters of a service or a backend. "in" is the client-to-backend direction,
