@@ -250,10 +250,16 @@ static unsigned int svclb_reply(void *priv, struct sk_buff *skb,
 {
 	struct svclb_net *sn = svclb_pernet(state->net);
 	struct svclb_flow *flow;
+	unsigned int verdict;
 	struct svclb_pkt p;
 
-	if (!atomic_read(&sn->nr_flows) || !svclb_parse(skb, state->pf, &p))
+	if (!atomic_read(&sn->nr_flows))
 		return NF_ACCEPT;
+	if (!svclb_parse(skb, state->pf, &p)) {
+		if (svclb_icmp_reply(sn, skb, state->pf, &verdict))
+			return verdict;
+		return NF_ACCEPT;
+	}
 	flow = svclb_flow_lookup_reply(sn, &p.t);
 	if (!flow || READ_ONCE(flow->be->dead) ||
 	    svclb_flow_expired(sn, flow, jiffies))

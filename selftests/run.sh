@@ -14,6 +14,7 @@ TESTS=(
 	"netns.sh"
 	"datapath.sh"
 	"datapath.sh --ipv6"
+	"icmp.sh"
 	"sctp.sh"
 	"timeouts.sh"
 	"unload.sh"
