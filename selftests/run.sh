@@ -14,6 +14,7 @@ TESTS=(
 	"netns.sh"
 	"datapath.sh"
 	"datapath.sh --ipv6"
+	"local.sh"
 	"icmp.sh"
 	"sctp.sh"
 	"timeouts.sh"
