@@ -89,6 +89,8 @@ wait $!
 check "tcp: 3 MB download through the VIP arrives byte for byte" cmp -s "$TMP/in" "$TMP/down"
 
 if ((conntrack)); then
+	# A fresh flow: conntrack forgets idle UDP entries after 30 s.
+	client udp $VIP 53 3 >/dev/null
 	ct=$(in_n conntrack -L -f ipv$family -p udp --orig-dst "${BACKENDS[0]}" 2>/dev/null)
 	diag "conntrack: $(head -n1 <<<"$ct")"
 	check "conntrack -L shows the client-to-backend flow" \
