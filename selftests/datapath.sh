@@ -23,7 +23,7 @@ elif [[ -d /sys/module/nf_conntrack ]]; then
 	skip_all "nf_conntrack is loaded already"
 fi
 
-plan $((16 + (family == 6)))
+plan $((17 + (family == 6)))
 trap topo_cleanup EXIT
 load_module || exit 1
 topo_setup || exit 1
@@ -64,12 +64,21 @@ udp=$(client udp $VIP 53 30)
 diag "udp: $udp"
 check "udp: 30 flows spread over 3 backends, intact, from the VIP" spread_ok "$udp" 30
 
+# Datagrams larger than the MTU: fragmented, reassembled before translation,
+# fragmented again on the way out, both ways.
+big=$(client udp $VIP 53 3 --size 5000)
+diag "udp 5000 bytes: $big"
+check "udp: 5000-byte datagrams (fragmented) arrive whole both ways" \
+	json_check "d['errors'] == 0 and d['corrupt'] == 0 and sum(d['backends'].values()) == 3" <<<"$big"
+
 # Counters in svcadm list match what the client saw.
 list=$(svcadm_n list -j)
 counters_ok() {
-	json_check "all(b['stats']['flows'] == 10 and b['stats']['packets_in'] > 0 and
-		b['stats']['packets_out'] > 0 for s in d['services'] for b in s['backends'])
-		and all(s['stats']['flows'] == 30 for s in d['services'])" <<<"$list"
+	json_check "all(b['stats']['packets_in'] > 0 and b['stats']['packets_out'] > 0
+		for s in d['services'] for b in s['backends']) and
+		all(b['stats']['flows'] == 10 for s in d['services'] if s['proto'] == 'tcp'
+		for b in s['backends']) and
+		[s['stats']['flows'] for s in d['services']] == [30, 33]" <<<"$list"
 }
 check "svcadm list: per-backend flows and packet counters" counters_ok
 

@@ -17,6 +17,7 @@ TESTS=(
 	"local.sh"
 	"icmp.sh"
 	"sctp.sh"
+	"offload.sh"
 	"timeouts.sh"
 	"unload.sh"
 	"datapath.sh --conntrack"
