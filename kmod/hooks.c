@@ -166,6 +166,7 @@ static unsigned int svclb_no_backend(struct svclb_service *svc,
 				     const struct nf_hook_state *state,
 				     const struct svclb_pkt *p)
 {
+	svclb_stats_drop(svc->stats, true);
 	if (svc->flags & SVCLB_SVC_F_SILENT_DROP)
 		return NF_DROP;
 	if (p->t.family == AF_INET) {
@@ -227,8 +228,10 @@ static unsigned int svclb_request(void *priv, struct sk_buff *skb,
 		be = set->sched->pick(set, &p.t);
 		flow = svclb_flow_create(sn, &p.t, be,
 					 svclb_flow_initial_state(&p));
-		if (IS_ERR(flow))
+		if (IS_ERR(flow)) {
+			svclb_stats_drop(svc->stats, false);
 			return NF_DROP;
+		}
 		new_flow = true;
 	}
 	be = flow->be;

@@ -533,7 +533,7 @@ static int svclb_put_addr(struct sk_buff *skb, int type, u8 family,
 
 static int svclb_put_stats(struct sk_buff *skb, int type,
 			   struct svclb_stats __percpu *stats,
-			   const atomic_t *active)
+			   const atomic_t *active, bool drops)
 {
 	struct svclb_stats_sum sum;
 	struct nlattr *nest;
@@ -554,6 +554,12 @@ static int svclb_put_stats(struct sk_buff *skb, int type,
 	    nla_put_u32(skb, SVCLB_STATS_A_ACTIVE_FLOWS,
 			max(atomic_read(active), 0)))
 		return -EMSGSIZE;
+	if (drops &&
+	    (nla_put_u64_64bit(skb, SVCLB_STATS_A_REFUSED, sum.refused,
+			       SVCLB_STATS_A_PAD) ||
+	     nla_put_u64_64bit(skb, SVCLB_STATS_A_DROPPED, sum.dropped,
+			       SVCLB_STATS_A_PAD)))
+		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
 	return 0;
 }
@@ -569,7 +575,7 @@ static int svclb_put_backend(struct sk_buff *skb,
 	    nla_put_u16(skb, SVCLB_BE_A_PORT, ntohs(be->port)) ||
 	    nla_put_u32(skb, SVCLB_BE_A_WEIGHT, be->weight) ||
 	    svclb_put_stats(skb, SVCLB_BE_A_STATS, be->stats,
-			    &be->active_flows))
+			    &be->active_flows, false))
 		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
 	return 0;
@@ -606,7 +612,7 @@ static int svclb_put_service(struct sk_buff *skb, struct netlink_callback *cb,
 	    nla_put_string(skb, SVCLB_SVC_A_SCHED, svc->sched->name) ||
 	    nla_put_u32(skb, SVCLB_SVC_A_FLAGS, svc->flags) ||
 	    svclb_put_stats(skb, SVCLB_SVC_A_STATS, svc->stats,
-			    &svc->active_flows))
+			    &svc->active_flows, true))
 		goto cancel;
 	bnest = nla_nest_start(skb, SVCLB_SVC_A_BACKENDS);
 	if (!bnest)

@@ -54,12 +54,16 @@ void svclb_stats_sum(struct svclb_stats __percpu *stats,
 			v.bytes_in = u64_stats_read(&s->bytes_in);
 			v.pkts_out = u64_stats_read(&s->pkts_out);
 			v.bytes_out = u64_stats_read(&s->bytes_out);
+			v.refused = u64_stats_read(&s->refused);
+			v.dropped = u64_stats_read(&s->dropped);
 		} while (u64_stats_fetch_retry(&s->syncp, start));
 		sum->flows += v.flows;
 		sum->pkts_in += v.pkts_in;
 		sum->bytes_in += v.bytes_in;
 		sum->pkts_out += v.pkts_out;
 		sum->bytes_out += v.bytes_out;
+		sum->refused += v.refused;
+		sum->dropped += v.dropped;
 	}
 }
 

@@ -56,6 +56,8 @@ struct svclb_stats {
 	u64_stats_t bytes_in;
 	u64_stats_t pkts_out;
 	u64_stats_t bytes_out;
+	u64_stats_t refused;
+	u64_stats_t dropped;
 	struct u64_stats_sync syncp;
 };
 
@@ -66,6 +68,8 @@ struct svclb_stats_sum {
 	u64 bytes_in;
 	u64 pkts_out;
 	u64 bytes_out;
+	u64 refused;
+	u64 dropped;
 };
 
 struct svclb_service;
@@ -211,6 +215,18 @@ static inline void svclb_stats_add(struct svclb_stats __percpu *stats,
 	}
 	if (new_flow)
 		u64_stats_inc(&s->flows);
+	u64_stats_update_end(&s->syncp);
+	put_cpu_ptr(stats);
+}
+
+/* Count a packet that could not start a flow: @refused or dropped. */
+static inline void svclb_stats_drop(struct svclb_stats __percpu *stats,
+				    bool refused)
+{
+	struct svclb_stats *s = get_cpu_ptr(stats);
+
+	u64_stats_update_begin(&s->syncp);
+	u64_stats_inc(refused ? &s->refused : &s->dropped);
 	u64_stats_update_end(&s->syncp);
 	put_cpu_ptr(stats);
 }

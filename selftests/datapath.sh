@@ -23,7 +23,7 @@ elif [[ -d /sys/module/nf_conntrack ]]; then
 	skip_all "nf_conntrack is loaded already"
 fi
 
-plan $((17 + (family == 6)))
+plan $((20 + (family == 6)))
 trap topo_cleanup EXIT
 load_module || exit 1
 topo_setup || exit 1
@@ -136,10 +136,18 @@ svcadm_n backend del tcp "$(ep $VIP 80)" "$(ep "${BACKENDS[0]}" 8080)"
 svcadm_n backend del tcp "$(ep $VIP 80)" "$(ep "${BACKENDS[1]}" 8080)"
 out=$(client tcp $VIP 80 1)
 check "tcp: no backend: connection refused" grep -q "Connection refused" <<<"$out"
+svcadm_n service set tcp "$(ep $VIP 80)" flags silent-drop
+out=$(client tcp $VIP 80 1 --timeout 1)
+check "tcp: no backend, silent-drop: the SYN is dropped, not refused" grep -q "timed out" <<<"$out"
+refused() {
+	svcadm_n list -j | json_get "[s['stats']['refused'] for s in d['services'] if s['proto'] == '$1' and s['port'] == $2][0]"
+}
+check "tcp: both refusals counted (refused $(refused tcp 80))" test "$(refused tcp 80)" -ge 2
 svcadm_n backend del udp "$(ep $VIP 53)" "$(ep "${BACKENDS[0]}" 8080)"
 svcadm_n backend del udp "$(ep $VIP 53)" "$(ep "${BACKENDS[1]}" 8080)"
 out=$(client udp $VIP 53 1)
 check "udp: no backend: port unreachable" grep -q "Connection refused" <<<"$out"
+check "udp: the refusal counted" test "$(refused udp 53)" = 1
 
 # A deleted service: the VIP stops answering.
 svcadm_n backend add tcp "$(ep $VIP 80)" "$(ep "${BACKENDS[0]}" 8080)"

@@ -96,7 +96,12 @@ bg() {
 
 topo_cleanup() {
 	local ns
-	((${#BG_PIDS[@]})) && kill "${BG_PIDS[@]}" 2>/dev/null
+	local pid
+	# A function run in the background is a subshell: end its children too.
+	for pid in "${BG_PIDS[@]}"; do
+		pkill -P "$pid" 2>/dev/null
+		kill "$pid" 2>/dev/null
+	done
 	wait 2>/dev/null
 	for ns in "${NS_C:-}" "${NS_N:-}" "${NS_B:-}"; do
 		[[ -n $ns ]] && ip netns del "$ns" 2>/dev/null

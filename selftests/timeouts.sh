@@ -6,7 +6,7 @@
 # while existing ones go on.
 source "$(dirname "$0")/lib.sh"
 
-plan 12
+plan 13
 trap topo_cleanup EXIT
 load_module || exit 1
 topo_setup || exit 1
@@ -108,6 +108,9 @@ flows=$(cfg flows)
 svcadm_n config max-flows "$flows"
 out=$(client udp $VIP 53 3 --timeout 0.5)
 check "a full table ($flows flows) drops new flows" json_check "d['errors'] == 3" <<<"$out"
+check "... and counts them (dropped 3)" json_check \
+	"[s['stats']['dropped'] for s in d['services'] if s['proto'] == 'udp'] == [3]" \
+	<<<"$(svcadm_n list -j)"
 check "flows in config never exceed max-flows" test "$(cfg flows)" -le "$flows"
 wait $udp_pid
 check "... while the established UDP flow goes on ($(cat "$result") of 16 answered)" \

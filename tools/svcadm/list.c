@@ -22,6 +22,8 @@ struct stats {
 	uint64_t pkts_in, bytes_in;
 	uint64_t pkts_out, bytes_out;
 	uint32_t active_flows;
+	bool have_drops;	/* services only */
+	uint64_t refused, dropped;
 };
 
 struct backend {
@@ -74,6 +76,8 @@ static const struct nla_policy stats_policy[SVCLB_STATS_A_MAX + 1] = {
 	[SVCLB_STATS_A_PKTS_OUT] = { .type = NLA_U64 },
 	[SVCLB_STATS_A_BYTES_OUT] = { .type = NLA_U64 },
 	[SVCLB_STATS_A_ACTIVE_FLOWS] = { .type = NLA_U32 },
+	[SVCLB_STATS_A_REFUSED] = { .type = NLA_U64 },
+	[SVCLB_STATS_A_DROPPED] = { .type = NLA_U64 },
 };
 
 static void table_free(struct table *t)
@@ -188,6 +192,11 @@ static int parse_stats(struct nlattr *nest, struct stats *st)
 		st->bytes_out = nla_get_u64(tb[SVCLB_STATS_A_BYTES_OUT]);
 	if (tb[SVCLB_STATS_A_ACTIVE_FLOWS])
 		st->active_flows = nla_get_u32(tb[SVCLB_STATS_A_ACTIVE_FLOWS]);
+	if (tb[SVCLB_STATS_A_REFUSED] && tb[SVCLB_STATS_A_DROPPED]) {
+		st->have_drops = true;
+		st->refused = nla_get_u64(tb[SVCLB_STATS_A_REFUSED]);
+		st->dropped = nla_get_u64(tb[SVCLB_STATS_A_DROPPED]);
+	}
 	return 0;
 }
 
@@ -295,9 +304,13 @@ static void print_stats(const struct stats *st)
 {
 	printf("  flows %" PRIu64 "  active %" PRIu32
 	       "  in %" PRIu64 " pkts %" PRIu64 " bytes"
-	       "  out %" PRIu64 " pkts %" PRIu64 " bytes\n",
+	       "  out %" PRIu64 " pkts %" PRIu64 " bytes",
 	       st->flows, st->active_flows, st->pkts_in, st->bytes_in,
 	       st->pkts_out, st->bytes_out);
+	if (st->have_drops)
+		printf("  refused %" PRIu64 "  dropped %" PRIu64,
+		       st->refused, st->dropped);
+	putchar('\n');
 }
 
 static void print_text(const struct table *t)
@@ -373,6 +386,10 @@ static json_object *stats_json(const struct stats *st)
 	jadd(o, "bytes_in", json_object_new_uint64(st->bytes_in));
 	jadd(o, "packets_out", json_object_new_uint64(st->pkts_out));
 	jadd(o, "bytes_out", json_object_new_uint64(st->bytes_out));
+	if (st->have_drops) {
+		jadd(o, "refused", json_object_new_uint64(st->refused));
+		jadd(o, "dropped", json_object_new_uint64(st->dropped));
+	}
 	return o;
 }
 

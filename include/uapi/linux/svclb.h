@@ -179,7 +179,10 @@ enum svclb_cfg_attrs {
 /*
  * Counters of a service or a backend. "in" is the client-to-backend direction,
  * "out" the replies. Flows counts the flows ever created, active_flows those
- * in the flow table now.
+ * in the flow table now. Services also count the packets that would have
+ * started a flow: refused, for want of a backend that can take it (answered
+ * with a TCP RST or an ICMP port unreachable, or dropped with the
+ * silent-drop flag), and dropped, for want of room in the flow table.
  */
 enum svclb_stats_attrs {
 	SVCLB_STATS_A_UNSPEC,
@@ -190,6 +193,8 @@ enum svclb_stats_attrs {
 	SVCLB_STATS_A_PKTS_OUT,		/* u64 */
 	SVCLB_STATS_A_BYTES_OUT,	/* u64 */
 	SVCLB_STATS_A_ACTIVE_FLOWS,	/* u32 */
+	SVCLB_STATS_A_REFUSED,		/* u64, services only */
+	SVCLB_STATS_A_DROPPED,		/* u64, services only */
 	__SVCLB_STATS_A_MAX
 };
 #define SVCLB_STATS_A_MAX (__SVCLB_STATS_A_MAX - 1)
