@@ -183,7 +183,8 @@ struct svclb_flow *svclb_flow_create(struct svclb_net *sn,
 		call_rcu(&flow->rcu, svclb_flow_free_rcu);
 		return old;
 	}
-	if (atomic_read(&sn->nr_flows) == 1)
+	/* The worker stops when the table is empty; a new flow restarts it. */
+	if (!delayed_work_pending(&sn->gc_work))
 		queue_delayed_work(system_power_efficient_wq, &sn->gc_work,
 				   SVCLB_GC_INTERVAL);
 	return flow;
