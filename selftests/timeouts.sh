@@ -104,6 +104,8 @@ print(answered)" >"$result" 2>&1 &
 udp_pid=$!
 BG_PIDS+=($udp_pid)
 until_active udp 1
+# Only the open TCP connection and this UDP flow: the closed ones are gone.
+until_active tcp 1
 flows=$(cfg flows)
 svcadm_n config max-flows "$flows"
 out=$(client udp $VIP 53 3 --timeout 0.5)
