@@ -190,7 +190,11 @@ struct svclb_flow *svclb_flow_create(struct svclb_net *sn,
 	return flow;
 }
 
-/* Remove stale flows, or every flow when @all. */
+/*
+ * Remove stale flows, or every flow when @all. The walk yields the CPU only
+ * while it stands on a flow that is still in the table: restarting from a
+ * removed one would skip its successor.
+ */
 static void svclb_flow_sweep(struct svclb_net *sn, bool all)
 {
 	struct rhashtable_iter iter;
@@ -205,8 +209,10 @@ static void svclb_flow_sweep(struct svclb_net *sn, bool all)
 				continue;
 			break;
 		}
-		if (all || svclb_flow_stale(sn, flow, now))
+		if (all || svclb_flow_stale(sn, flow, now)) {
 			svclb_flow_delete(sn, flow);
+			continue;
+		}
 		if (need_resched()) {
 			rhashtable_walk_stop(&iter);
 			cond_resched();
@@ -256,13 +262,24 @@ int svclb_flow_net_init(struct svclb_net *sn)
 	return 0;
 }
 
-/* The datapath hooks are gone: nothing adds flows any more. */
+static void svclb_flow_destroy(void *ptr, void *arg)
+{
+	struct svclb_flow *flow = ptr;
+
+	svclb_flow_unaccount(arg, flow);
+	call_rcu(&flow->rcu, svclb_flow_free_rcu);
+}
+
+/*
+ * The datapath hooks are gone: nothing adds flows any more, though a packet
+ * that entered a hook before may still be reading one, hence call_rcu().
+ */
 void svclb_flow_net_exit(struct svclb_net *sn)
 {
 	cancel_delayed_work_sync(&sn->gc_work);
-	svclb_flow_sweep(sn, true);
 	rhashtable_destroy(&sn->flows_reply);
-	rhashtable_destroy(&sn->flows_orig);
+	rhashtable_free_and_destroy(&sn->flows_orig, svclb_flow_destroy, sn);
+	WARN_ON_ONCE(atomic_read(&sn->nr_flows));
 }
 
 int svclb_flow_init(void)
