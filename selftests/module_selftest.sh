@@ -4,12 +4,12 @@
 # pass at load time.
 source "$(dirname "$0")/lib.sh"
 
-DEBUG_MODULE=$TOP/build/debug/kmod/svclb.ko
+DEBUG_MODULE=${SVCLB_DEBUG_MODULE:-$TOP/build/debug/kmod/svclb.ko}
 [[ -f $DEBUG_MODULE ]] || skip_all "no debug module (make module-debug)"
 plan 2
 unload_module
 dmesg_mark
-modprobe -a nf_defrag_ipv4 nf_reject_ipv4 libcrc32c
+load_deps
 insmod "$DEBUG_MODULE"
 check "debug module loads" test $? = 0
 dmesg_since | grep svclb | sed 's/^/# /'
