@@ -88,8 +88,8 @@ done <"$fragment"
 # external modules (svclb.ko) link against.
 kmake -j"$(nproc)" || fail "kernel build"
 kver=$(make -s -C "$entry/src" O="$entry/build" kernelrelease)
-# run.sh reads config-KVER beside the image to know it can boot the ELF
-# vmlinux inside it (PVH).
+# selftests/vm/run.sh reads config-KVER beside the image: it boots a kernel
+# without /lib/modules/KVER only when virtio and 9p are built in.
 cp "$entry/build/arch/x86/boot/bzImage" "$entry/vmlinuz-$kver"
 cp "$entry/build/.config" "$entry/config-$kver"
 echo $((SECONDS - start)) >"$entry/build-seconds"
