@@ -18,6 +18,18 @@ module-debug:
 	cp -r Kbuild kmod include build/debug/
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/build/debug CONFIG_SVCLB_DEBUG=y modules
 
+# svclb.ko for another kernel (KDIR: the debug kernel of check-debug), plain
+# and with the in-module self-tests, in copies of the sources under
+# build/debugkernel/, so that kmod/svclb.ko stays the packaged kernel's.
+module-debugkernel:
+	rm -rf build/debugkernel
+	for v in plain selftest; do \
+		mkdir -p build/debugkernel/$$v && cp -r Kbuild kmod include build/debugkernel/$$v/ && \
+		$(MAKE) -C $(KDIR) M=$(CURDIR)/build/debugkernel/$$v clean >/dev/null || exit 1; \
+	done
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/build/debugkernel/plain modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/build/debugkernel/selftest CONFIG_SVCLB_DEBUG=y modules
+
 svcadm:
 	$(MAKE) -C tools/svcadm
 
@@ -37,6 +49,21 @@ check: deps
 	$(MAKE) -C tools/svcadm SANITIZE=1 svcadm check
 	selftests/vm/run.sh -- selftests/run.sh
 
+# The suite on a kernel built with KASAN, UBSAN, lockdep, kmemleak and more
+# (selftests/debug-kernel/), then a kmemleak scan and a search of the kernel
+# log for their reports. The kernel is built once (~20 min) and cached
+# outside the tree. SMOKE=1 runs a few tests only.
+DEBUG_SMOKE_TESTS = module_selftest.sh netlink.sh 'datapath.sh --conntrack' unload.sh
+DEBUG_TIMEOUT ?= $(if $(SMOKE),1800,5400)
+check-debug: deps svcadm
+	entry=$$(selftests/debug-kernel/build.sh) && \
+	$(MAKE) KDIR=$$entry/build module-debugkernel && \
+	selftests/vm/run.sh --kernel "$$(echo $$entry/vmlinuz-*)" --mem 3G \
+		--timeout $(DEBUG_TIMEOUT) --dmesg build/debugkernel/dmesg.log -- \
+		env SVCLB_MODULE=$(CURDIR)/build/debugkernel/plain/kmod/svclb.ko \
+		SVCLB_DEBUG_MODULE=$(CURDIR)/build/debugkernel/selftest/kmod/svclb.ko \
+		selftests/debug-kernel/guest.sh $(if $(SMOKE),$(DEBUG_SMOKE_TESTS))
+
 demo: deps
 	$(MAKE) KDIR=$(VM_KDIR) module svcadm
 	selftests/vm/run.sh -- selftests/demo.sh
@@ -46,4 +73,4 @@ clean:
 	rm -rf build
 	$(MAKE) -C tools/svcadm clean
 
-.PHONY: all module module-debug sparse svcadm deps check demo clean
+.PHONY: all module module-debug module-debugkernel sparse svcadm deps check check-debug demo clean

@@ -18,7 +18,9 @@ for arg; do
 done
 use_family $family
 if ((conntrack)); then
-	modprobe nf_conntrack || skip_all "nf_conntrack cannot be loaded"
+	# Built in (the debug kernel), /sys/module/nf_conntrack is there already.
+	[[ -d /sys/module/nf_conntrack ]] || modprobe nf_conntrack ||
+		skip_all "nf_conntrack cannot be loaded"
 elif [[ -d /sys/module/nf_conntrack ]]; then
 	skip_all "nf_conntrack is loaded already"
 fi

@@ -4,7 +4,7 @@
 # pass at load time.
 source "$(dirname "$0")/lib.sh"
 
-DEBUG_MODULE=$TOP/build/debug/kmod/svclb.ko
+DEBUG_MODULE=${SVCLB_DEBUG_MODULE:-$TOP/build/debug/kmod/svclb.ko}
 [[ -f $DEBUG_MODULE ]] || skip_all "no debug module (make module-debug)"
 plan 2
 unload_module

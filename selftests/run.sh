@@ -3,6 +3,9 @@
 # The svclb selftest suite, run inside the test VM (make check). Each test
 # script prints its own TAP; this prints one TAP line per script, with the
 # script's output indented as comments, and a summary line.
+#
+# usage: run.sh [TEST...]  where a TEST is a script and its arguments in one
+# word, e.g. run.sh netlink.sh 'datapath.sh --conntrack'; default: all.
 cd "$(dirname "$0")" || exit 1
 source ./lib.sh
 
@@ -23,6 +26,7 @@ TESTS=(
 	"datapath.sh --conntrack"
 	"datapath.sh --conntrack --ipv6"
 )
+(($#)) && TESTS=("$@")
 
 dmesg_mark
 log=$(mktemp)
