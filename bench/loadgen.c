@@ -7,8 +7,9 @@
  *       back the request it sent (REQ_SIZE bytes), then the server closes
  *       it; a UDP datagram is sent back as it came. One thread, epoll.
  *
- *   loadgen tcp_crr|udp_rr -d SECS -c THREADS -s SRC/COUNT -b BASE DST:PORT
- *       THREADS threads for SECS seconds, each in a loop: tcp_crr connects,
+ *   loadgen tcp_crr|udp_rr -d SECS -c THREADS -s SRC/COUNT -b BASE [-n FLOWS] DST:PORT
+ *       THREADS threads for SECS seconds (or until FLOWS flows were
+ *       started), each in a loop: tcp_crr connects,
  *       sends a request, reads the echo to the server's close and closes;
  *       udp_rr sends a request from a new socket and reads the echo.
  *       Every flow has a source address and port of its own: flow k (from
@@ -47,7 +48,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: loadgen server [-p PORT] ADDR...\n"
-		"       loadgen tcp_crr|udp_rr -d SECS -c THREADS -s SRC/COUNT -b BASE DST:PORT\n");
+		"       loadgen tcp_crr|udp_rr -d SECS -c THREADS -s SRC/COUNT -b BASE [-n FLOWS] DST:PORT\n");
 	exit(2);
 }
 
@@ -197,6 +198,7 @@ static struct {
 	double deadline;
 	struct sockaddr_in dst, src;
 	unsigned int nsrc;
+	unsigned long limit;	/* flow numbers from here on are not started */
 	atomic_ulong next;
 	atomic_ulong ok, errors, timeouts, bind_busy;
 	atomic_int first_errno;
@@ -276,8 +278,13 @@ out:
 static void *worker(void *arg)
 {
 	(void)arg;
-	while (now() < cl.deadline)
-		one_flow(atomic_fetch_add(&cl.next, 1));
+	while (now() < cl.deadline) {
+		unsigned long k = atomic_fetch_add(&cl.next, 1);
+
+		if (cl.limit && k >= cl.limit)
+			break;
+		one_flow(k);
+	}
 	return NULL;
 }
 
@@ -286,16 +293,17 @@ static int client(const char *test, int argc, char **argv)
 	double secs = 5, start, elapsed;
 	pthread_t th[MAX_THREADS];
 	int threads = 1, opt, i;
-	unsigned long base = 0;
+	unsigned long base = 0, count = 0;
 	char *slash;
 
 	cl.udp = !strcmp(test, "udp_rr");
 	cl.nsrc = 1;
-	while ((opt = getopt(argc, argv, "d:c:s:b:")) != -1) {
+	while ((opt = getopt(argc, argv, "d:c:s:b:n:")) != -1) {
 		switch (opt) {
 		case 'd': secs = atof(optarg); break;
 		case 'c': threads = atoi(optarg); break;
 		case 'b': base = strtoul(optarg, NULL, 0); break;
+		case 'n': count = strtoul(optarg, NULL, 0); break;
 		case 's':
 			slash = strchr(optarg, '/');
 			if (slash) {
@@ -313,6 +321,7 @@ static int client(const char *test, int argc, char **argv)
 		usage();
 
 	atomic_store(&cl.next, base);
+	cl.limit = count ? base + count : 0;
 	start = now();
 	cl.deadline = start + secs;
 	for (i = 0; i < threads; i++)
