@@ -189,6 +189,15 @@ def main():
         msgs = (f"{e['messages']:,} / {e['change_messages']}"
                 if e and e.get("messages") else "–")
         w(f"| {label[s]} | " + " | ".join(cells) + f" | {msgs} |")
+    lanes = [r for r in recs if r["kind"] == "setup" and r["n"] == big]
+    if lanes:
+        w("")
+        w(f"Loading the datapath lanes (N = {big:,} plus a UDP and an iperf3 port "
+          "on the measured VIP, 2 backends each), for reference: " + "; ".join(
+              f"{NAMES[r['system']]} with {r['loader']}: "
+              + (f"{r['seconds']:.1f} s" if r["status"] == "ok"
+                 else f"{r['status']} after {r['seconds']:.0f} s")
+              for r in lanes) + ".")
     v = cp.get(("ipvs", large, 2))
     if v and v["vips"]:
         w("")
@@ -198,8 +207,9 @@ def main():
 
     w("### Memory")
     w("")
-    w(f"Per flow: {env['mem_flows']:,} TCP flows opened and closed (their "
-      "entries stay, closing, for 120 s), then the growth of the system's "
+    w(f"Per flow: {env['mem_flows']:,} UDP request/response flows, each from "
+      "a new source port (entries stay 60 s in svclb, 300 s in IPVS, 120 s "
+      "in conntrack as the harness sets it), then the growth of the system's "
       "flow caches (slub_nomerge: not merged) and of the kernel's "
       "unreclaimable slab + per-CPU + vmalloc memory, divided by the flows it "
       "tracks. Per service: that kernel memory's growth over loading the "
