@@ -213,7 +213,11 @@ def main():
       "flow caches (slub_nomerge: not merged) and of the kernel's "
       "unreclaimable slab + per-CPU + vmalloc memory, divided by the flows it "
       "tracks. Per service: that kernel memory's growth over loading the "
-      f"N = {big:,} lane, divided by N (2 backends each).")
+      f"N = {big:,} lane, divided by N (2 backends each). The lanes are "
+      "measured one after the other, so the flows of the lane before, "
+      "expiring meanwhile, lower the kernel figure (it can go negative) and "
+      "the nf_conntrack cache's, which all lanes share; svclb_flow and "
+      "ip_vs_conn are their systems' own.")
     w("")
     w("| system | flows tracked | flow caches | bytes/flow (caches) | "
       "bytes/flow (kernel) | bytes/service (kernel) |")
