@@ -35,6 +35,7 @@ check: deps
 	mkdir -p build
 	$(MAKE) KDIR=$(VM_KDIR) sparse module-debug
 	$(MAKE) -C tools/svcadm SANITIZE=1 svcadm check
+	$(MAKE) -C bench loadgen
 	selftests/vm/run.sh -- selftests/run.sh
 
 demo: deps
