@@ -7,7 +7,7 @@
 #                 [--sizes "1 10000"] [--rounds R] [--duration S] [--threads T]
 #                 [--bound S] [--setup-bound S] [--cp-sizes "10 10000"]
 #                 [--cp-rounds R] [--mem-flows F]
-#   --smoke   N = 10 only, one round of 2-second runs, 2,000 flows for memory,
+#   --smoke   N = 10 only, one round of 2-second runs, 1,000 flows for memory,
 #             each step bounded to 60 s: whether every system carries traffic.
 #             Options after it override its settings.
 #
@@ -28,7 +28,7 @@ while (($#)); do
 	case $1 in
 	--smoke)
 		sizes=10 rounds=1 duration=2 threads=4 bound=60 setup_bound=60
-		cp_sizes=10 cp_rounds=1 mem_flows=2000
+		cp_sizes=10 cp_rounds=1 mem_flows=1000
 		shift
 		continue
 		;;

@@ -38,7 +38,7 @@ out=bench/results/$stamp
 ((smoke)) && out=bench/results/smoke-$stamp
 mkdir -p "$out"
 rc=0
-selftests/vm/run.sh --smp "$smp" --mem 2G --timeout 14400 --append slub_nomerge \
+selftests/vm/run.sh --smp "$smp" --mem 2G --timeout 21600 --append slub_nomerge \
 	--dmesg "$out/dmesg.log" -- bench/guest.sh --out "$out" "${args[@]}" \
 	2> >(tee "$out/guest.log" >&2) || rc=$?
 ln -sfn "${out##*/}" bench/results/latest
