@@ -107,8 +107,8 @@ kmem() {
 }
 # Bytes held by the named slab caches (all objects of their slabs).
 slab_bytes() {
-	local name active num size _ sum=0 c
-	while read -r name active num size _; do
+	local name num size _ sum=0 c
+	while read -r name _ num size _; do
 		for c in "$@"; do [[ $name == "$c" ]] && sum=$((sum + num * size)); done
 	done </proc/slabinfo
 	echo "$sum"
@@ -169,6 +169,7 @@ net_setup() {
 	done
 	return 1
 }
+# shellcheck disable=SC2317 # called by the EXIT trap
 net_cleanup() {
 	local l
 	((${#BG_PIDS[@]})) && kill "${BG_PIDS[@]}" 2>/dev/null
