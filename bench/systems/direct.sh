@@ -13,7 +13,10 @@
 #   SYSTEM_change NS DIR    the one change of gen.py --change (timed)
 #   SYSTEM_flows NS         how many flows the system tracks in NS
 #   SYSTEM_caches           the slab caches that hold its flows
-# and SYSTEM_target PORT prints where the client sends traffic for a port.
+# and optionally:
+#   SYSTEM_vips NS DIR      a step before the load, timed apart (IPVS's VIPs)
+#   SYSTEM_messages DIR     the netlink requests DIR's configuration takes
+# A system named a-b has functions a_b_*.
 
 direct_prepare() { :; }
 direct_files() { :; }
@@ -21,4 +24,3 @@ direct_load() { :; }
 direct_change() { :; }
 direct_flows() { echo 0; }
 direct_caches() { :; }
-direct_target() { echo "10.0.2.1:$(($1 == 80 ? 8080 : $1))"; }

@@ -20,4 +20,3 @@ iptables_load() { ip netns exec "$1" "iptables-$IPTABLES-restore" <"$2/iptables"
 iptables_change() { ip netns exec "$1" "iptables-$IPTABLES-restore" --noflush <"$2/iptables"; }
 iptables_flows() { nft_flows "$@"; }
 iptables_caches() { echo nf_conntrack; }
-iptables_target() { echo "$VIP:$1"; }

@@ -15,4 +15,3 @@ ipvs_load() { ip netns exec "$1" ipvsadm -R <"$2/ipvsadm"; }
 ipvs_change() { ipvs_load "$@"; }
 ipvs_flows() { ip netns exec "$1" tail -n +2 /proc/net/ip_vs_conn | wc -l; }
 ipvs_caches() { echo ip_vs_conn nf_conntrack; }
-ipvs_target() { echo "$VIP:$1"; }

@@ -11,4 +11,3 @@ nft_load() { ip netns exec "$1" nft -f "$2/nft"; }
 nft_change() { nft_load "$@"; }
 nft_flows() { ip netns exec "$1" cat /proc/sys/net/netfilter/nf_conntrack_count; }
 nft_caches() { echo nf_conntrack; }
-nft_target() { echo "$VIP:$1"; }

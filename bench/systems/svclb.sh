@@ -21,7 +21,6 @@ svclb_flows() {
 		"$PY" -c 'import json,sys; print(sum(s["stats"]["active_flows"] for s in json.load(sys.stdin)["services"]))'
 }
 svclb_caches() { echo svclb_flow; }
-svclb_target() { echo "$VIP:$1"; }
 
 svclb_nl_prepare() { svclb_prepare; }
 svclb_nl_files() { svclb_files "$@"; }
@@ -30,4 +29,3 @@ svclb_nl_change() { svclb_nl_load "$@"; }
 svclb_nl_messages() { svclb_messages "$@"; }
 svclb_nl_flows() { svclb_flows "$@"; }
 svclb_nl_caches() { svclb_caches; }
-svclb_nl_target() { svclb_target "$@"; }
