@@ -47,6 +47,7 @@ check: deps
 	mkdir -p build
 	$(MAKE) KDIR=$(VM_KDIR) sparse module-debug
 	$(MAKE) -C tools/svcadm SANITIZE=1 svcadm check
+	$(MAKE) -C bench loadgen
 	selftests/vm/run.sh -- selftests/run.sh
 
 # The suite on a kernel built with KASAN, UBSAN, lockdep, kmemleak and more
@@ -68,9 +69,19 @@ demo: deps
 	$(MAKE) KDIR=$(VM_KDIR) module svcadm
 	selftests/vm/run.sh -- selftests/demo.sh
 
+# The benchmark (bench/run.sh; docs/performance.md): svclb against direct
+# routing, IPVS, nftables and iptables in QEMU with one vCPU. BENCH_ARGS go
+# to bench/run.sh, e.g. BENCH_ARGS="--rounds 5" or BENCH_ARGS=--smoke.
+bench:
+	scripts/deps.sh gnuplot-nox iptables
+	$(MAKE) KDIR=$(VM_KDIR) module svcadm
+	$(MAKE) -C bench loadgen
+	BENCH_NO_BUILD=1 bench/run.sh $(BENCH_ARGS)
+
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || rm -f kmod/*.o kmod/*.ko kmod/*.mod* kmod/.*.cmd
 	rm -rf build
 	$(MAKE) -C tools/svcadm clean
+	$(MAKE) -C bench clean
 
-.PHONY: all module module-debug module-debugkernel sparse svcadm deps check check-debug demo clean
+.PHONY: all module module-debug module-debugkernel sparse svcadm deps check check-debug demo bench clean

@@ -7,7 +7,7 @@ set -euo pipefail
 pkgs=(
 	qemu-system-x86 linux-image-amd64 linux-headers-amd64 busybox-static cpio kmod
 	libnl-3-dev libnl-genl-3-dev libjson-c-dev pkg-config socat iproute2 nftables
-	conntrack iperf3 ethtool ipvsadm python3-scapy sparse make gcc libc6-dev
+	conntrack iperf3 ethtool ipvsadm iptables python3-scapy sparse make gcc libc6-dev
 	"$@"
 )
 

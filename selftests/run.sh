@@ -9,7 +9,8 @@
 cd "$(dirname "$0")" || exit 1
 source ./lib.sh
 
-# The conntrack variant runs last: nf_conntrack cannot be unloaded again.
+# The conntrack variants run last but one: nf_conntrack cannot be unloaded
+# again. The benchmark smoke run, which loads IPVS and nf_tables, is last.
 TESTS=(
 	"module_selftest.sh"
 	"netlink.sh"
@@ -25,6 +26,7 @@ TESTS=(
 	"unload.sh"
 	"datapath.sh --conntrack"
 	"datapath.sh --conntrack --ipv6"
+	"bench_smoke.sh"
 )
 (($#)) && TESTS=("$@")
 

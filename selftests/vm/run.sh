@@ -12,7 +12,7 @@ set -euo pipefail
 usage() {
 	cat <<-EOF
 	usage: ${0##*/} [--smp N] [--mem SIZE] [--kernel VMLINUZ] [--timeout SECS]
-	                [--dmesg FILE] -- COMMAND [ARGS...]
+	                [--dmesg FILE] [--append ARGS] -- COMMAND [ARGS...]
 	  --smp N           guest CPUs (default 2)
 	  --mem SIZE        guest memory (default 2G)
 	  --kernel VMLINUZ  kernel image (default /boot/vmlinuz-\$(kver.sh)); its
@@ -21,6 +21,7 @@ usage() {
 	  --timeout SECS    kill the VM after SECS seconds (default 1500)
 	  --dmesg FILE      where to save the guest's kernel log at the end
 	                    (default <worktree>/.vm-run/dmesg.log, replaced each run)
+	  --append ARGS     more kernel command line, e.g. slub_nomerge
 	Without COMMAND, runs bash. Inside the guest SVCLB_VM=1 is set.
 	EOF
 }
@@ -28,7 +29,7 @@ usage() {
 die() { echo "run.sh: $*" >&2; exit 125; }
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-smp=2 mem=2G kernel="" timeout=1500 dmesg=""
+smp=2 mem=2G kernel="" timeout=1500 dmesg="" append=""
 while (($#)); do
 	case $1 in
 	--smp) smp=$2; shift 2 ;;
@@ -36,6 +37,7 @@ while (($#)); do
 	--kernel) kernel=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--dmesg) dmesg=$2; shift 2 ;;
+	--append) append=$2; shift 2 ;;
 	-h | --help) usage; exit 0 ;;
 	--) shift; break ;;
 	*) usage >&2; exit 2 ;;
@@ -193,7 +195,7 @@ qemu=(
 	-bios qboot.rom # boots a -kernel image faster than SeaBIOS
 	-serial stdio
 	-kernel "$kernel" -initrd "$initrd"
-	-append "console=ttyS0 quiet loglevel=3 panic=-1 mitigations=off svclb_vm_run=${rundir##*/}"
+	-append "console=ttyS0 quiet loglevel=3 panic=-1 mitigations=off svclb_vm_run=${rundir##*/}${append:+ $append}"
 	-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
 	-virtfs "local,path=${top//,/,,},mount_tag=worktree,security_model=none,multidevs=remap"
 )

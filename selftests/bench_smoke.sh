@@ -1,0 +1,17 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The benchmark's smoke mode (bench/guest.sh --smoke): every system (direct,
+# svclb, IPVS, nftables, iptables) set up with 10 services and carrying
+# TCP, UDP and bulk traffic, so the benchmark cannot rot. Loads nf_conntrack,
+# IPVS and nf_tables: run it last.
+source "$(dirname "$0")/lib.sh"
+
+plan 2
+out=$(mktemp -d)
+check "loadgen builds" make -s -C "$TOP/bench" loadgen
+"$TOP/bench/guest.sh" --smoke --out "$out" 2>"$out/log"
+rc=$?
+sed 's/^/# /' "$out/log"
+check "bench/guest.sh --smoke: every system set up and carried traffic" test "$rc" = 0
+rm -rf "$out"
+finish
