@@ -53,8 +53,10 @@ check: deps
 # The suite on a kernel built with KASAN, UBSAN, lockdep, kmemleak and more
 # (selftests/debug-kernel/), then a kmemleak scan and a search of the kernel
 # log for their reports. The kernel is built once (~20 min) and cached
-# outside the tree. SMOKE=1 runs a few tests only.
+# outside the tree. SMOKE=1 runs a few tests only, DEBUG_TESTS the ones given,
+# e.g. DEBUG_TESTS="'unload.sh --cycles 100' 'concurrency.sh --seconds 300'".
 DEBUG_SMOKE_TESTS = module_selftest.sh netlink.sh 'datapath.sh --conntrack' unload.sh
+DEBUG_TESTS ?= $(if $(SMOKE),$(DEBUG_SMOKE_TESTS))
 DEBUG_TIMEOUT ?= $(if $(SMOKE),1800,5400)
 check-debug: deps svcadm
 	entry=$$(selftests/debug-kernel/build.sh) && \
@@ -63,7 +65,7 @@ check-debug: deps svcadm
 		--timeout $(DEBUG_TIMEOUT) --dmesg build/debugkernel/dmesg.log -- \
 		env SVCLB_MODULE=$(CURDIR)/build/debugkernel/plain/kmod/svclb.ko \
 		SVCLB_DEBUG_MODULE=$(CURDIR)/build/debugkernel/selftest/kmod/svclb.ko \
-		selftests/debug-kernel/guest.sh $(if $(SMOKE),$(DEBUG_SMOKE_TESTS))
+		selftests/debug-kernel/guest.sh $(DEBUG_TESTS)
 
 demo: deps
 	$(MAKE) KDIR=$(VM_KDIR) module svcadm

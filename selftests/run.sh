@@ -24,6 +24,7 @@ TESTS=(
 	"offload.sh"
 	"timeouts.sh"
 	"unload.sh"
+	"concurrency.sh"
 	"datapath.sh --conntrack"
 	"datapath.sh --conntrack --ipv6"
 	"bench_smoke.sh"

@@ -4,7 +4,14 @@
 # traffic flows again; the kernel reports nothing.
 source "$(dirname "$0")/lib.sh"
 
-CYCLES=${CYCLES:-5}
+# usage: unload.sh [--cycles N]   (default 5)
+CYCLES=5
+while (($#)); do
+	case $1 in
+	--cycles) CYCLES=$2; shift 2 ;;
+	*) echo "usage: $0 [--cycles N]" >&2; exit 2 ;;
+	esac
+done
 plan $((CYCLES * 2 + 2))
 trap topo_cleanup EXIT
 dmesg_mark

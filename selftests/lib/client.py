@@ -8,6 +8,7 @@ import json
 import os
 import socket
 import sys
+import time
 
 
 def tcp_once(addr, port, payload, timeout):
@@ -45,10 +46,15 @@ def main():
     p.add_argument("count", type=int)
     p.add_argument("--size", type=int, default=100)
     p.add_argument("--timeout", type=float, default=2.0)
+    p.add_argument("--duration", type=float,
+                   help="stop after this many seconds, even short of COUNT")
     a = p.parse_args()
+    deadline = time.monotonic() + a.duration if a.duration else None
     once = tcp_once if a.proto == "tcp" else udp_once
     tally = {"backends": {}, "errors": 0, "corrupt": 0, "wrong_source": 0}
     for _ in range(a.count):
+        if deadline is not None and time.monotonic() >= deadline:
+            break
         payload = os.urandom(a.size)
         try:
             backend, intact, src = once(a.addr, a.port, payload, a.timeout)
