@@ -145,5 +145,6 @@ int svclb_nat(struct sk_buff *skb, u8 family, unsigned int l4off, u8 proto,
 }
 
 #ifdef DEBUG
+#include <net/ip6_checksum.h>
 #include "selftest/nat.c"
 #endif
