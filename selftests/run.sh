@@ -6,7 +6,7 @@
 cd "$(dirname "$0")" || exit 1
 source ./lib.sh
 
-# The conntrack variant runs last: nf_conntrack cannot be unloaded again.
+# Tests that load nf_conntrack run last: it cannot be unloaded again.
 TESTS=(
 	"module_selftest.sh"
 	"netlink.sh"
@@ -15,11 +15,13 @@ TESTS=(
 	"datapath.sh"
 	"datapath.sh --ipv6"
 	"local.sh"
+	"nodeport.sh"
 	"icmp.sh"
 	"sctp.sh"
 	"offload.sh"
 	"timeouts.sh"
 	"unload.sh"
+	"hairpin.sh"
 	"datapath.sh --conntrack"
 	"datapath.sh --conntrack --ipv6"
 )
