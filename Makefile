@@ -21,6 +21,10 @@ module-debug:
 svcadm:
 	$(MAKE) -C tools/svcadm
 
+# Helpers of the selftests written in C (selftests/lib/flood).
+selftests:
+	$(MAKE) -C selftests/lib
+
 deps:
 	scripts/deps.sh
 
@@ -35,6 +39,7 @@ check: deps
 	mkdir -p build
 	$(MAKE) KDIR=$(VM_KDIR) sparse module-debug
 	$(MAKE) -C tools/svcadm SANITIZE=1 svcadm check
+	$(MAKE) selftests
 	selftests/vm/run.sh -- selftests/run.sh
 
 demo: deps
@@ -45,5 +50,6 @@ clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || rm -f kmod/*.o kmod/*.ko kmod/*.mod* kmod/.*.cmd
 	rm -rf build
 	$(MAKE) -C tools/svcadm clean
+	$(MAKE) -C selftests/lib clean
 
-.PHONY: all module module-debug sparse svcadm deps check demo clean
+.PHONY: all module module-debug sparse svcadm selftests deps check demo clean

@@ -20,6 +20,7 @@ TESTS=(
 	"sctp.sh"
 	"offload.sh"
 	"timeouts.sh"
+	"flood.sh"
 	"unload.sh"
 	"hairpin.sh"
 	"datapath.sh --conntrack"
