@@ -36,7 +36,7 @@ for family in 4 6; do
 	node=10.0.2.254
 	((family == 6)) && node=fd00:2::fe
 	svcadm_n flush
-	in_n nft delete table inet svclb_nat 2>/dev/null
+	in_n nft delete table inet svclb 2>/dev/null
 	svcadm_n config masq-mark 0x4000
 	for proto in tcp udp; do
 		svcadm_n service add $proto "$(ep $VIP 80)"
@@ -48,15 +48,10 @@ for family in 4 6; do
 	check "IPv$family: without the masquerade rule, hairpin fails" \
 		json_check "d['errors'] == 2" <<<"$out"
 
-	# The rule of the documentation.
-	in_n nft -f - <<-EOF2
-	table inet svclb_nat {
-		chain postrouting {
-			type nat hook postrouting priority srcnat;
-			meta mark & 0x4000 == 0x4000 masquerade
-		}
-	}
-	EOF2
+	# The rule of the documentation (README.md, svcadm.8, docs/design.md).
+	in_n nft add table inet svclb
+	in_n nft add chain inet svclb masq '{ type nat hook postrouting priority srcnat; }'
+	in_n nft add rule inet svclb masq meta mark and 0x4000 == 0x4000 masquerade
 	in_n conntrack -F 2>/dev/null
 	tcp=$(hairpin tcp 80 3) udp=$(hairpin udp 80 3)
 	diag "IPv$family hairpin with the rule: $tcp $udp"
