@@ -33,6 +33,10 @@ module-debugkernel:
 svcadm:
 	$(MAKE) -C tools/svcadm
 
+# Helpers of the selftests written in C (selftests/lib/flood).
+selftests:
+	$(MAKE) -C selftests/lib
+
 deps:
 	scripts/deps.sh
 
@@ -48,6 +52,7 @@ check: deps
 	$(MAKE) KDIR=$(VM_KDIR) sparse module-debug
 	$(MAKE) -C tools/svcadm SANITIZE=1 svcadm check
 	$(MAKE) -C bench loadgen
+	$(MAKE) selftests
 	selftests/vm/run.sh -- selftests/run.sh
 
 # The suite on a kernel built with KASAN, UBSAN, lockdep, kmemleak and more
@@ -85,5 +90,6 @@ clean:
 	rm -rf build
 	$(MAKE) -C tools/svcadm clean
 	$(MAKE) -C bench clean
+	$(MAKE) -C selftests/lib clean
 
-.PHONY: all module module-debug module-debugkernel sparse svcadm deps check check-debug demo bench clean
+.PHONY: all module module-debug module-debugkernel sparse svcadm selftests deps check check-debug demo bench clean

@@ -11,11 +11,13 @@
  * after nf_nat, so a masqueraded reply is already de-masqueraded, and after
  * routing, so reverse-path filtering never sees the VIP as a source.
  */
+#include <linux/inetdevice.h>
 #include <linux/ip.h>
 #include <linux/netfilter_ipv4.h>
 #include <linux/netfilter_ipv6.h>
 #include <linux/tcp.h>
 #include <linux/udp.h>
+#include <net/addrconf.h>
 #include <net/ip.h>
 #include <net/netfilter/ipv4/nf_defrag_ipv4.h>
 #include <net/ipv6.h>
@@ -184,6 +186,64 @@ static unsigned int svclb_no_backend(struct svclb_service *svc,
 	return NF_DROP;
 }
 
+/* Whether the destination is a local address of @net, loopback aside. */
+static bool svclb_dst_local(struct net *net, const struct svclb_tuple *t)
+{
+	if (t->family == AF_INET)
+		return !ipv4_is_loopback(t->dst.ip) &&
+		       __ip_dev_find(net, t->dst.ip, false);
+	return !ipv6_addr_loopback(&t->dst.in6) &&
+	       ipv6_chk_addr(net, &t->dst.in6, NULL, 0);
+}
+
+/*
+ * The service of a request: the one on its destination address, else the
+ * node port on its port if the destination is a local address. The node
+ * port is looked up before the address is checked: most packets find none,
+ * and a hash lookup costs less than the address check.
+ */
+static struct svclb_service *svclb_find_service(struct net *net,
+						struct svclb_net *sn,
+						const struct svclb_tuple *t)
+{
+	struct svclb_service *svc;
+	struct svclb_svc_key key = {
+		.addr = t->dst,
+		.port = t->dport,
+		.proto = t->proto,
+		.family = t->family,
+	};
+
+	svc = svclb_service_lookup(sn, &key);
+	if (svc || !READ_ONCE(sn->nr_nodeports))
+		return svc;
+	memset(&key.addr, 0, sizeof(key.addr));
+	svc = svclb_service_lookup(sn, &key);
+	if (svc && !svclb_dst_local(net, t))
+		return NULL;
+	return svc;
+}
+
+/*
+ * Mark a request from another host or namespace for masquerading when the
+ * reply would not come back through this node otherwise: a hairpin flow,
+ * whose client is its backend, or any flow of a service that asks for it.
+ */
+static void svclb_masq_mark(struct svclb_net *sn, struct sk_buff *skb,
+			    const struct svclb_tuple *t,
+			    const struct svclb_backend *be)
+{
+	u64 masq = READ_ONCE(sn->masq);
+	u32 mask = masq >> 32;
+
+	if (!mask)
+		return;
+	if (!(READ_ONCE(be->svc->flags) & SVCLB_SVC_F_MASQUERADE) &&
+	    memcmp(&be->addr, &t->src, sizeof(be->addr)))
+		return;
+	skb->mark = (skb->mark & ~mask) | (u32)masq;
+}
+
 /* A local packet was routed to the VIP: route it to the backend. */
 static int svclb_reroute(struct sk_buff *skb, const struct nf_hook_state *state)
 {
@@ -198,7 +258,6 @@ static unsigned int svclb_request(void *priv, struct sk_buff *skb,
 {
 	struct svclb_net *sn = svclb_pernet(state->net);
 	struct svclb_service *svc;
-	struct svclb_svc_key key;
 	struct svclb_be_set *set;
 	struct svclb_backend *be;
 	struct svclb_flow *flow;
@@ -208,11 +267,7 @@ static unsigned int svclb_request(void *priv, struct sk_buff *skb,
 	if (!READ_ONCE(sn->nr_services) || !svclb_parse(skb, state->pf, &p))
 		return NF_ACCEPT;
 
-	key.addr = p.t.dst;
-	key.port = p.t.dport;
-	key.proto = p.t.proto;
-	key.family = p.t.family;
-	svc = svclb_service_lookup(sn, &key);
+	svc = svclb_find_service(state->net, sn, &p.t);
 	if (!svc)
 		return NF_ACCEPT;
 
@@ -240,6 +295,8 @@ static unsigned int svclb_request(void *priv, struct sk_buff *skb,
 	if (svclb_nat(skb, p.t.family, p.l4off, p.t.proto, true, &be->addr,
 		      be->port))
 		return NF_DROP;
+	if (state->hook == NF_INET_PRE_ROUTING)
+		svclb_masq_mark(sn, skb, &p.t, be);
 	svclb_stats_add(be->svc->stats, true, skb->len, new_flow);
 	svclb_stats_add(be->stats, true, skb->len, new_flow);
 

@@ -6,6 +6,7 @@
 #include <linux/in.h>
 #include <linux/socket.h>
 #include <net/genetlink.h>
+#include <net/ipv6.h>
 #include <net/sock.h>
 
 #include "svclb.h"
@@ -38,6 +39,8 @@ static const struct nla_policy svclb_cfg_policy[SVCLB_CFG_A_MAX + 1] = {
 	[SVCLB_CFG_A_TIMEOUT_SCTP] = { .type = NLA_U32 },
 	[SVCLB_CFG_A_MAX_FLOWS] = { .type = NLA_U32 },
 	[SVCLB_CFG_A_FLOWS] = { .type = NLA_U32 },
+	[SVCLB_CFG_A_MASQ_MARK] = { .type = NLA_U32 },
+	[SVCLB_CFG_A_MASQ_MASK] = { .type = NLA_U32 },
 };
 
 static const struct nla_policy svclb_policy[SVCLB_A_MAX + 1] = {
@@ -195,6 +198,13 @@ static int svclb_parse_svc_key(struct genl_info *info, struct nlattr **tb,
 	return 0;
 }
 
+static bool svclb_addr_multicast(u8 family, const union svclb_addr *a)
+{
+	if (family == AF_INET)
+		return ipv4_is_multicast(a->ip) || ipv4_is_lbcast(a->ip);
+	return ipv6_addr_is_multicast(&a->in6);
+}
+
 static struct svclb_service *svclb_get_service(struct genl_info *info,
 					       struct nlattr **tb)
 {
@@ -254,6 +264,11 @@ static int svclb_service_new(struct sk_buff *skb, struct genl_info *info)
 	err = svclb_parse_svc_opts(info, tb, &sched, &flags);
 	if (err)
 		return err;
+	if (svclb_addr_multicast(key.family, &key.addr)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[SVCLB_SVC_A_ADDR],
+				    "service address must be unicast, or 0.0.0.0 or :: for a node port");
+		return -EINVAL;
+	}
 	svc = svclb_service_create(sn, &key, sched, flags);
 	if (PTR_ERR_OR_ZERO(svc) == -EEXIST)
 		NL_SET_ERR_MSG(info->extack, "service already exists");
@@ -347,6 +362,11 @@ static int svclb_parse_backend(struct genl_info *info, struct nlattr **tb,
 		NL_SET_ERR_MSG_ATTR(extack, tb[SVCLB_BE_A_ADDR],
 				    "backend address family differs from the service's");
 		return -EAFNOSUPPORT;
+	}
+	if (svclb_addr_any(addr) || svclb_addr_multicast(family, addr)) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[SVCLB_BE_A_ADDR],
+				    "backend address must be unicast, not 0.0.0.0 or ::");
+		return -EINVAL;
 	}
 	*port = htons(nla_get_u16(tb[SVCLB_BE_A_PORT]));
 	if (!*port) {
@@ -463,7 +483,9 @@ static int svclb_config_get(struct sk_buff *skb, struct genl_info *info)
 	}
 	if (nla_put_u32(msg, SVCLB_CFG_A_MAX_FLOWS, READ_ONCE(sn->max_flows)) ||
 	    nla_put_u32(msg, SVCLB_CFG_A_FLOWS,
-			max(atomic_read(&sn->nr_flows), 0)))
+			max(atomic_read(&sn->nr_flows), 0)) ||
+	    nla_put_u32(msg, SVCLB_CFG_A_MASQ_MARK, (u32)sn->masq) ||
+	    nla_put_u32(msg, SVCLB_CFG_A_MASQ_MASK, sn->masq >> 32))
 		goto nospace;
 	nla_nest_end(msg, nest);
 	genlmsg_end(msg, hdr);
@@ -479,6 +501,7 @@ static int svclb_config_set(struct sk_buff *skb, struct genl_info *info)
 	struct svclb_net *sn = svclb_pernet(genl_info_net(info));
 	struct netlink_ext_ack *extack = info->extack;
 	struct nlattr *tb[SVCLB_CFG_A_MAX + 1];
+	u32 mark = sn->masq, mask = sn->masq >> 32;
 	unsigned int i;
 	int err;
 
@@ -511,6 +534,18 @@ static int svclb_config_set(struct sk_buff *skb, struct genl_info *info)
 				    "the flow table bound must be at least 1");
 		return -ERANGE;
 	}
+	if (tb[SVCLB_CFG_A_MASQ_MARK]) {
+		mark = nla_get_u32(tb[SVCLB_CFG_A_MASQ_MARK]);
+		mask = mark;
+	}
+	if (tb[SVCLB_CFG_A_MASQ_MASK])
+		mask = nla_get_u32(tb[SVCLB_CFG_A_MASQ_MASK]);
+	if (mark & ~mask) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[SVCLB_CFG_A_MASQ_MASK] ?:
+				    tb[SVCLB_CFG_A_MASQ_MARK],
+				    "the masquerade mark must lie within its mask");
+		return -EINVAL;
+	}
 
 	for (i = 0; i < ARRAY_SIZE(svclb_cfg_timeouts); i++) {
 		struct nlattr *a = tb[svclb_cfg_timeouts[i][0]];
@@ -521,6 +556,7 @@ static int svclb_config_set(struct sk_buff *skb, struct genl_info *info)
 	}
 	if (tb[SVCLB_CFG_A_MAX_FLOWS])
 		WRITE_ONCE(sn->max_flows, nla_get_u32(tb[SVCLB_CFG_A_MAX_FLOWS]));
+	WRITE_ONCE(sn->masq, (u64)mask << 32 | mark);
 	return 0;
 }
 

@@ -193,6 +193,8 @@ struct svclb_service *svclb_service_create(struct svclb_net *sn,
 	}
 	list_add_tail(&svc->list, &sn->service_list);
 	WRITE_ONCE(sn->nr_services, sn->nr_services + 1);
+	if (svclb_addr_any(&key->addr))
+		WRITE_ONCE(sn->nr_nodeports, sn->nr_nodeports + 1);
 	svclb_changed(sn);
 	return svc;
 }
@@ -236,6 +238,8 @@ void svclb_service_delete(struct svclb_service *svc)
 	rhashtable_remove_fast(&sn->services, &svc->node, svc_params);
 	list_del(&svc->list);
 	WRITE_ONCE(sn->nr_services, sn->nr_services - 1);
+	if (svclb_addr_any(&svc->key.addr))
+		WRITE_ONCE(sn->nr_nodeports, sn->nr_nodeports - 1);
 	svclb_changed(sn);
 
 	old = rcu_replace_pointer(svc->set, NULL, lockdep_is_held(&sn->lock));

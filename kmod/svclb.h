@@ -31,6 +31,12 @@ union svclb_addr {
 	__be32 all[4];
 };
 
+/* 0.0.0.0 or ::: a node port's address, every local address. */
+static inline bool svclb_addr_any(const union svclb_addr *a)
+{
+	return !(a->all[0] | a->all[1] | a->all[2] | a->all[3]);
+}
+
 /* The key of a service. Unused address bytes are zero. */
 struct svclb_svc_key {
 	union svclb_addr addr;
@@ -147,6 +153,7 @@ struct svclb_net {
 	struct rhashtable services;
 	struct list_head service_list;
 	unsigned int nr_services;	/* written under lock, read locklessly */
+	unsigned int nr_nodeports;	/* the same, services on 0.0.0.0 or :: */
 	u32 genid;			/* never 0; see svclb_changed() */
 
 	struct rhashtable flows_orig;
@@ -154,6 +161,7 @@ struct svclb_net {
 	atomic_t nr_flows;
 	unsigned int max_flows;
 	u32 timeouts[SVCLB_FLOW_STATE_MAX];	/* jiffies */
+	u64 masq;			/* mask << 32 | mark, read as one */
 	struct delayed_work gc_work;
 };
 

@@ -9,7 +9,7 @@
 cd "$(dirname "$0")" || exit 1
 source ./lib.sh
 
-# The conntrack variants run last but one: nf_conntrack cannot be unloaded
+# Tests that load nf_conntrack run last but one: it cannot be unloaded
 # again. The benchmark smoke run, which loads IPVS and nf_tables, is last.
 TESTS=(
 	"module_selftest.sh"
@@ -19,12 +19,15 @@ TESTS=(
 	"datapath.sh"
 	"datapath.sh --ipv6"
 	"local.sh"
+	"nodeport.sh"
 	"icmp.sh"
 	"sctp.sh"
 	"offload.sh"
 	"timeouts.sh"
+	"flood.sh"
 	"unload.sh"
 	"concurrency.sh"
+	"hairpin.sh"
 	"datapath.sh --conntrack"
 	"datapath.sh --conntrack --ipv6"
 	"bench_smoke.sh"

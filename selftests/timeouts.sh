@@ -23,9 +23,10 @@ until_active() { # until_active PROTO N: wait up to 10 s for N active flows
 }
 created() { svcadm_n list -j | json_get "sum(s['stats']['flows'] for s in d['services'] if s['proto'] == '$1')"; }
 
-check "defaults: tcp 86400 s, closing 120 s, udp 60 s, sctp 3600 s, 1048576 flows" \
+check "defaults: tcp 86400 s, closing 120 s, udp 60 s, sctp 3600 s, 1048576 flows, no mark" \
 	json_check "d == {'timeout-tcp-syn': 30, 'timeout-tcp': 86400, 'timeout-tcp-closing': 120,
-		'timeout-udp': 60, 'timeout-sctp': 3600, 'max-flows': 1048576, 'flows': 0}" \
+		'timeout-udp': 60, 'timeout-sctp': 3600, 'max-flows': 1048576, 'flows': 0,
+		'masq-mark': 0, 'masq-mask': 0}" \
 	<<<"$(svcadm_n config -j)"
 svcadm_n config timeout-udp 2 timeout-tcp-closing 2 timeout-sctp 99
 check "config sets several values at once" \

@@ -11,8 +11,9 @@ import sys
 import time
 
 
-def tcp_once(addr, port, payload, timeout):
-    with socket.create_connection((addr, port), timeout=timeout) as s:
+def tcp_once(addr, port, payload, timeout, source):
+    with socket.create_connection((addr, port), timeout=timeout,
+                                  source_address=source) as s:
         s.sendall(payload)
         s.shutdown(socket.SHUT_WR)
         data = b""
@@ -25,10 +26,12 @@ def tcp_once(addr, port, payload, timeout):
     return backend.decode(), echo == payload, None
 
 
-def udp_once(addr, port, payload, timeout):
+def udp_once(addr, port, payload, timeout, source):
     family = socket.AF_INET6 if ":" in addr else socket.AF_INET
     with socket.socket(family, socket.SOCK_DGRAM) as s:
         s.settimeout(timeout)
+        if source:
+            s.bind(source)
         # Connected: ICMP errors reach the socket, and only datagrams from
         # ADDR:PORT are accepted.
         s.connect((addr, port))
@@ -48,8 +51,10 @@ def main():
     p.add_argument("--timeout", type=float, default=2.0)
     p.add_argument("--duration", type=float,
                    help="stop after this many seconds, even short of COUNT")
+    p.add_argument("--source", help="the address to send from")
     a = p.parse_args()
     deadline = time.monotonic() + a.duration if a.duration else None
+    source = (a.source, 0) if a.source else None
     once = tcp_once if a.proto == "tcp" else udp_once
     tally = {"backends": {}, "errors": 0, "corrupt": 0, "wrong_source": 0}
     for _ in range(a.count):
@@ -57,7 +62,8 @@ def main():
             break
         payload = os.urandom(a.size)
         try:
-            backend, intact, src = once(a.addr, a.port, payload, a.timeout)
+            backend, intact, src = once(a.addr, a.port, payload, a.timeout,
+                                        source)
         except OSError as e:
             tally["errors"] += 1
             tally["last_error"] = str(e)

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* svcadm config: show or change the namespace's timeouts and flow bound. */
+/*
+ * svcadm config: show or change the namespace's timeouts, flow bound and
+ * masquerade mark.
+ */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -14,17 +17,32 @@
 static const struct {
 	const char *name;
 	int attr;
+	bool hex;	/* printed in hexadecimal, read in either base */
+	bool readonly;
 } keys[] = {
-	{ "timeout-tcp-syn", SVCLB_CFG_A_TIMEOUT_TCP_SYN },
-	{ "timeout-tcp", SVCLB_CFG_A_TIMEOUT_TCP },
-	{ "timeout-tcp-closing", SVCLB_CFG_A_TIMEOUT_TCP_CLOSING },
-	{ "timeout-udp", SVCLB_CFG_A_TIMEOUT_UDP },
-	{ "timeout-sctp", SVCLB_CFG_A_TIMEOUT_SCTP },
-	{ "max-flows", SVCLB_CFG_A_MAX_FLOWS },
-	{ "flows", SVCLB_CFG_A_FLOWS },	/* read-only */
+	{ .name = "timeout-tcp-syn", .attr = SVCLB_CFG_A_TIMEOUT_TCP_SYN },
+	{ .name = "timeout-tcp", .attr = SVCLB_CFG_A_TIMEOUT_TCP },
+	{ .name = "timeout-tcp-closing", .attr = SVCLB_CFG_A_TIMEOUT_TCP_CLOSING },
+	{ .name = "timeout-udp", .attr = SVCLB_CFG_A_TIMEOUT_UDP },
+	{ .name = "timeout-sctp", .attr = SVCLB_CFG_A_TIMEOUT_SCTP },
+	{ .name = "max-flows", .attr = SVCLB_CFG_A_MAX_FLOWS },
+	{ .name = "masq-mark", .attr = SVCLB_CFG_A_MASQ_MARK, .hex = true },
+	{ .name = "masq-mask", .attr = SVCLB_CFG_A_MASQ_MASK, .hex = true },
+	{ .name = "flows", .attr = SVCLB_CFG_A_FLOWS, .readonly = true },
 };
 
 #define NR_KEYS (sizeof(keys) / sizeof(keys[0]))
+
+/* The index of a setting that can be changed, or NR_KEYS. */
+static size_t find_key(const char *name)
+{
+	size_t k;
+
+	for (k = 0; k < NR_KEYS; k++)
+		if (!keys[k].readonly && !strcmp(name, keys[k].name))
+			break;
+	return k;
+}
 
 struct config {
 	bool have[NR_KEYS];
@@ -75,7 +93,8 @@ static int show(struct svclb_nl *nl)
 	} else {
 		for (size_t i = 0; i < NR_KEYS; i++)
 			if (c.have[i])
-				printf("%s %u\n", keys[i].name, c.value[i]);
+				printf(keys[i].hex ? "%s %#x\n" : "%s %u\n",
+				       keys[i].name, c.value[i]);
 	}
 	return finish_output();
 }
@@ -98,14 +117,11 @@ int cmd_config(const struct command *cmd, int argc, char **argv)
 	if (nargs % 2)
 		return usage_error(cmd, "\"%s\" needs a value", argv[nargs]);
 	for (int i = 1; i < nargs; i += 2) {
-		size_t k;
+		size_t k = find_key(argv[i]);
 
-		for (k = 0; k < NR_KEYS - 1; k++)
-			if (!strcmp(argv[i], keys[k].name))
-				break;
-		if (k == NR_KEYS - 1)
+		if (k == NR_KEYS)
 			return usage_error(cmd, "unknown setting \"%s\"", argv[i]);
-		if (!parse_u32(argv[i + 1], false, &v))
+		if (!parse_u32(argv[i + 1], keys[k].hex, &v))
 			return usage_error(cmd, "invalid %s \"%s\": not a number",
 					   argv[i], argv[i + 1]);
 	}
@@ -123,13 +139,11 @@ int cmd_config(const struct command *cmd, int argc, char **argv)
 	if (!nest)
 		goto full;
 	for (int i = 1; i < nargs; i += 2) {
-		for (size_t k = 0; k < NR_KEYS - 1; k++) {
-			if (strcmp(argv[i], keys[k].name))
-				continue;
-			parse_u32(argv[i + 1], false, &v);
-			if (nla_put_u32(msg, keys[k].attr, v) < 0)
-				goto full;
-		}
+		size_t k = find_key(argv[i]);
+
+		parse_u32(argv[i + 1], keys[k].hex, &v);
+		if (nla_put_u32(msg, keys[k].attr, v) < 0)
+			goto full;
 	}
 	nla_nest_end(msg, nest);
 	if (!svclb_nl_do(&nl, msg))

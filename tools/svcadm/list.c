@@ -328,9 +328,11 @@ static void print_text(const struct table *t)
 			const char *sep = "";
 
 			printf("  flags ");
-			if (s->flags & SVCLB_SVC_F_SILENT_DROP) {
-				printf("silent-drop");
-				sep = ",";
+			for (const struct flag_name *f = svc_flags; f->name; f++) {
+				if (s->flags & f->flag) {
+					printf("%s%s", sep, f->name);
+					sep = ",";
+				}
 			}
 			if (unknown)
 				printf("%s0x%" PRIx32, sep, unknown);
@@ -409,8 +411,9 @@ static json_object *service_json(const struct service *s)
 	jadd(o, "address", json_object_new_string(buf));
 	jadd(o, "port", json_object_new_int(s->ep.port));
 	jadd(o, "sched", json_object_new_string(s->sched));
-	if (s->flags & SVCLB_SVC_F_SILENT_DROP)
-		jappend(flags, json_object_new_string("silent-drop"));
+	for (const struct flag_name *f = svc_flags; f->name; f++)
+		if (s->flags & f->flag)
+			jappend(flags, json_object_new_string(f->name));
 	if (unknown) {
 		snprintf(buf, sizeof(buf), "0x%" PRIx32, unknown);
 		jappend(flags, json_object_new_string(buf));

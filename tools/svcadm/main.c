@@ -30,11 +30,15 @@ static const struct command commands[] = {
 		"service; del takes nothing else.\n"
 		"\n"
 		"  PROTO        tcp, udp or sctp\n"
-		"  VIP:PORT     A.B.C.D:PORT or [IPv6]:PORT\n"
+		"  VIP:PORT     A.B.C.D:PORT or [IPv6]:PORT; 0.0.0.0:PORT or [::]:PORT is a\n"
+		"               node port: every local address of the namespace on PORT\n"
 		"  sched NAME   the scheduler; rr when a service is added without one\n"
 		"  flags FLAG[,FLAG...]\n"
 		"               silent-drop: when no backend can take a new flow, drop\n"
 		"               the packet silently instead of refusing the connection;\n"
+		"               masquerade: mark every request from another host with\n"
+		"               the masquerade mark (config masq-mark) for nft to\n"
+		"               masquerade, as a node port in front of other nodes needs;\n"
 		"               none: no flag; or a number, decimal or 0x hexadecimal.\n"
 		"               With set, the flags given replace the current ones.\n",
 	},
@@ -72,7 +76,7 @@ static const struct command commands[] = {
 	{
 		"config", cmd_config,
 		"[-j|--json] [KEY VALUE]...",
-		"Show or change timeouts and the flow table bound",
+		"Show or change timeouts, the flow table bound and the masquerade mark",
 		"Without KEY VALUE pairs, show the settings of the network namespace\n"
 		"and the number of flows in its table; with them, change those settings.\n"
 		"Timeouts are in seconds, 1 to " STR(SVCLB_TIMEOUT_MAX) ", and apply at once to every flow.\n"
@@ -84,6 +88,10 @@ static const struct command commands[] = {
 		"  timeout-sctp         an idle SCTP flow\n"
 		"  max-flows            the bound of the flow table: when it is full,\n"
 		"                       packets that would start a flow are dropped\n"
+		"  masq-mark            the packet mark set on requests to masquerade\n"
+		"                       (hairpin flows, services with flags masquerade);\n"
+		"                       0 turns marking off; sets masq-mask too unless given\n"
+		"  masq-mask            the bits of the packet mark that masq-mark sets\n"
 		"  -j, --json           print JSON instead\n",
 	},
 	{

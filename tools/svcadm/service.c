@@ -13,6 +13,23 @@ static const uint8_t service_cmds[] = {
 	[ACTION_DEL] = SVCLB_CMD_SERVICE_DEL,
 };
 
+const struct flag_name svc_flags[] = {
+	{ "silent-drop", SVCLB_SVC_F_SILENT_DROP },
+	{ "masquerade", SVCLB_SVC_F_MASQUERADE },
+	{ NULL, 0 },
+};
+
+static bool flag_by_name(const char *name, uint32_t *flag)
+{
+	for (const struct flag_name *f = svc_flags; f->name; f++) {
+		if (!strcmp(name, f->name)) {
+			*flag = f->flag;
+			return true;
+		}
+	}
+	return false;
+}
+
 /* A comma-separated list of names and numbers, ORed together. */
 static bool parse_flags(const char *s, uint32_t *out, char *err)
 {
@@ -33,11 +50,9 @@ static bool parse_flags(const char *s, uint32_t *out, char *err)
 			goto unknown;
 		memcpy(word, p, n);
 		word[n] = '\0';
-		if (!strcmp(word, "silent-drop"))
-			v = SVCLB_SVC_F_SILENT_DROP;
-		else if (!strcmp(word, "none"))
+		if (!strcmp(word, "none"))
 			v = 0;
-		else if (!parse_u32(word, true, &v))
+		else if (!flag_by_name(word, &v) && !parse_u32(word, true, &v))
 			goto unknown;
 		flags |= v;
 		if (!p[n])
@@ -49,7 +64,7 @@ static bool parse_flags(const char *s, uint32_t *out, char *err)
 
 unknown:
 	snprintf(err, PARSE_ERR_LEN,
-		 "unknown flag \"%.*s\": expected silent-drop, none or a number",
+		 "unknown flag \"%.*s\": expected silent-drop, masquerade, none or a number",
 		 (int)strcspn(p, ","), p);
 	return false;
 }

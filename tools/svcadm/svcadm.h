@@ -41,6 +41,13 @@ int parse_action(const struct command *cmd, int argc, char **argv);
 /* Flush stdout; returns 0, or 1 after reporting a write error. */
 int finish_output(void);
 
+/* The service flags that have a name, up to a NULL name. */
+struct flag_name {
+	const char *name;
+	uint32_t flag;
+};
+extern const struct flag_name svc_flags[];
+
 int cmd_service(const struct command *cmd, int argc, char **argv);
 int cmd_backend(const struct command *cmd, int argc, char **argv);
 int cmd_list(const struct command *cmd, int argc, char **argv);

@@ -138,6 +138,9 @@ expect_usage "empty flag" 'empty flag' service add tcp 10.0.0.1:80 flags silent-
 expect_usage "flag number too large" 'unknown flag "0x100000000"' service set tcp 10.0.0.1:80 flags 0x100000000
 expect_usage "flag with two hex prefixes" 'unknown flag "0x0x5"' service set tcp 10.0.0.1:80 flags 0x0x5
 expect_usage "flags without a value" 'missing flag list' service set tcp 10.0.0.1:80 flags
+expect_usage "config: hexadecimal timeout" 'invalid timeout-udp "0x10"' config timeout-udp 0x10
+expect_usage "config: bad masq-mark" 'invalid masq-mark "0xg"' config masq-mark 0xg
+expect_usage "config: flows is read-only" 'unknown setting "flows"' config flows 3
 expect_usage "service del with options" 'takes only PROTO and VIP:PORT' service del tcp 10.0.0.1:80 sched rr
 expect_usage "missing backend address" 'missing the backend address' backend add tcp 10.0.0.1:80
 expect_usage "bad backend address" 'invalid backend address' backend add tcp 10.0.0.1:80 10.0.0.2
@@ -215,6 +218,10 @@ else
 	service add tcp 10.96.0.10:80
 	service add udp 10.96.0.10:53 sched rr flags silent-drop
 	service add sctp [2001:db8::10]:5060 flags none
+	service add tcp 0.0.0.0:30080 flags masquerade,silent-drop
+	service add tcp [::]:30080
+	config masq-mark 0x4000 masq-mask 0xc000
+	config max-flows 100 masq-mark 16
 	service set TCP 10.96.0.10:80 flags 0x80000000,silent-drop,2
 	service set tcp 10.96.0.10:80 sched a-scheduler-name-far-too-long
 	service del tcp 10.96.0.10:80

@@ -19,13 +19,20 @@
  *     SVCLB_SVC_A_FAMILY: u16, AF_INET or AF_INET6               (required)
  *     SVCLB_SVC_A_PROTO: u8, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_SCTP (required)
  *     SVCLB_SVC_A_ADDR: binary, 4 bytes (AF_INET) or 16 (AF_INET6),
- *                       network byte order                        (required)
+ *                       network byte order; a unicast address, or
+ *                       0.0.0.0 or :: for a node port (below) (required)
  *     SVCLB_SVC_A_PORT: u16, host byte order, not 0               (required)
  *     SVCLB_SVC_A_SCHED: NUL-terminated string, at most
  *                        SVCLB_SCHED_NAME_MAX bytes with the NUL;
  *                        "rr" when absent
  *     SVCLB_SVC_A_FLAGS: u32, a combination of enum svclb_svc_flags;
  *                        0 when absent
+ *
+ * A node port is a service whose address is 0.0.0.0 (or ::): it takes the
+ * packets to its protocol and port whose destination is any local address
+ * of the namespace but a loopback one, as Kubernetes' NodePort services do.
+ * A service on the exact destination address is preferred to it.
+ * Multicast, broadcast and loopback service addresses are refused.
  *
  * SVCLB_CMD_SERVICE_SET: change an existing service: the same attributes as
  * SVCLB_CMD_SERVICE_NEW; SCHED and FLAGS replace the current values when
@@ -58,7 +65,7 @@
  *   SVCLB_A_SERVICE: nest with the service key
  *   SVCLB_A_BACKEND: nest
  *     SVCLB_BE_A_ADDR: binary, 4 or 16 bytes; the address family must be
- *                      the service's                              (required)
+ *                      the service's; not 0.0.0.0 or ::           (required)
  *     SVCLB_BE_A_PORT: u16, host byte order, not 0                (required)
  *     SVCLB_BE_A_WEIGHT: u32, 0 to SVCLB_WEIGHT_MAX; 1 when absent. A
  *                        backend of weight 0 keeps its flows but gets no
@@ -87,10 +94,22 @@
  *     SVCLB_CFG_A_TIMEOUT_SCTP: u32, seconds an SCTP flow lives idle
  *     SVCLB_CFG_A_MAX_FLOWS: u32, the bound of the flow table
  *     SVCLB_CFG_A_FLOWS: u32, the flows in the table now (read-only)
+ *     SVCLB_CFG_A_MASQ_MARK: u32, the masquerade mark (see below)
+ *     SVCLB_CFG_A_MASQ_MASK: u32, the bits of the packet mark it sets
  *
  * SVCLB_CMD_CONFIG_SET: change any of the settings above but FLOWS.
  * Timeouts are 1 to SVCLB_TIMEOUT_MAX seconds and apply at once to every
  * flow; MAX_FLOWS is at least 1 and limits new flows only.
+ *
+ * The masquerade mark: requests from other hosts and namespaces
+ * (PREROUTING) that must be masqueraded get their packet mark set to
+ * (mark & ~MASQ_MASK) | MASQ_MARK after translation, for one nft rule to
+ * masquerade, e.g. "meta mark & MASQ_MASK == MASQ_MARK masquerade" in a nat
+ * postrouting chain. These are the requests of hairpin flows (the client is
+ * the backend chosen for it, whose reply would not come back through the
+ * node) and every request of a service with SVCLB_SVC_F_MASQUERADE. A mask
+ * of 0 (the default) turns marking off. MASQ_MARK must lie within the mask;
+ * MASQ_MARK alone sets the mask to its own bits.
  *
  *   SVCLB_A_CONFIG: nest of the settings to change
  */
@@ -150,8 +169,15 @@ enum svclb_svc_flags {
 	 * unreachable.
 	 */
 	SVCLB_SVC_F_SILENT_DROP = 1U << 0,
+	/*
+	 * Mark every request from another host or namespace with the
+	 * masquerade mark (SVCLB_CFG_A_MASQ_MARK), for backends whose replies
+	 * would not come back through this node otherwise, as for a node port
+	 * in front of backends on other nodes.
+	 */
+	SVCLB_SVC_F_MASQUERADE = 1U << 1,
 };
-#define SVCLB_SVC_F_ALL (SVCLB_SVC_F_SILENT_DROP)
+#define SVCLB_SVC_F_ALL (SVCLB_SVC_F_SILENT_DROP | SVCLB_SVC_F_MASQUERADE)
 
 enum svclb_be_attrs {
 	SVCLB_BE_A_UNSPEC,
@@ -172,6 +198,8 @@ enum svclb_cfg_attrs {
 	SVCLB_CFG_A_TIMEOUT_SCTP,	/* u32, seconds */
 	SVCLB_CFG_A_MAX_FLOWS,		/* u32 */
 	SVCLB_CFG_A_FLOWS,		/* u32, read-only */
+	SVCLB_CFG_A_MASQ_MARK,		/* u32 */
+	SVCLB_CFG_A_MASQ_MASK,		/* u32 */
 	__SVCLB_CFG_A_MAX
 };
 #define SVCLB_CFG_A_MAX (__SVCLB_CFG_A_MAX - 1)
