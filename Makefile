@@ -53,7 +53,7 @@ check: deps
 	$(MAKE) -C tools/svcadm SANITIZE=1 svcadm check
 	$(MAKE) -C bench loadgen
 	$(MAKE) selftests
-	selftests/vm/run.sh -- selftests/run.sh
+	selftests/vm/run.sh --timeout 2700 -- selftests/run.sh
 
 # The suite on a kernel built with KASAN, UBSAN, lockdep, kmemleak and more
 # (selftests/debug-kernel/), then a kmemleak scan and a search of the kernel
