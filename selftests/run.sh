@@ -22,6 +22,7 @@ TESTS=(
 	"datapath.sh --ipv6"
 	"local.sh"
 	"icmp.sh"
+	"malformed.sh"
 	"sctp.sh"
 	"offload.sh"
 	"timeouts.sh"
