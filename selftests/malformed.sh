@@ -81,12 +81,12 @@ for family in 4 6; do
 	done
 	flows81=0 pkts81=0 refused=0
 	for proto in tcp udp sctp; do
-		flows81=$((flows81 + $(svc_stat $proto 81 active_flows) + $(svc_stat $proto 81 flows)))
+		flows81=$((flows81 + $(svc_stat $proto 81 active_flows) + $(svc_stat $proto 81 flows) + $(svc_stat $proto 81 dropped)))
 		pkts81=$((pkts81 + $(svc_stat $proto 81 packets_in)))
 		refused=$((refused + $(svc_stat $proto 82 refused)))
 	done
-	diag "IPv$family: port 81: $flows81 flows, $pkts81 packets translated"
-	check "IPv$family: incomplete headers start no flow and are not translated" \
+	diag "IPv$family: port 81: $flows81 flows or drops, $pkts81 packets translated"
+	check "IPv$family: incomplete headers start no flow, are not translated nor dropped by svclb" \
 		test "$flows81" -eq 0 -a "$pkts81" -eq 0
 	want=$(json_get "d['$family']['refusable']" <<<"$res")
 	diag "IPv$family: refused by the service without backends: $refused, expected $want"
