@@ -63,6 +63,7 @@ check: deps
 DEBUG_SMOKE_TESTS = module_selftest.sh netlink.sh 'datapath.sh --conntrack' unload.sh
 DEBUG_TESTS ?= $(if $(SMOKE),$(DEBUG_SMOKE_TESTS))
 DEBUG_TIMEOUT ?= $(if $(SMOKE),1800,5400)
+TEST_TIMEOUT ?= 900
 check-debug: deps svcadm
 	entry=$$(selftests/debug-kernel/build.sh) && \
 	$(MAKE) KDIR=$$entry/build module-debugkernel && \
@@ -70,7 +71,21 @@ check-debug: deps svcadm
 		--timeout $(DEBUG_TIMEOUT) --dmesg build/debugkernel/dmesg.log -- \
 		env SVCLB_MODULE=$(CURDIR)/build/debugkernel/plain/kmod/svclb.ko \
 		SVCLB_DEBUG_MODULE=$(CURDIR)/build/debugkernel/selftest/kmod/svclb.ko \
+		SVCLB_TEST_TIMEOUT=$(TEST_TIMEOUT) \
 		selftests/debug-kernel/guest.sh $(DEBUG_TESTS)
+
+# The netlink fuzzer's long run on the debug kernel (docs/reliability.md):
+# NLFUZZ_COUNT requests in NLFUZZ_JOBS namespaces at once.
+NLFUZZ_COUNT ?= 1000000
+NLFUZZ_JOBS ?= 2
+fuzz-netlink-debug:
+	$(MAKE) check-debug DEBUG_TIMEOUT=14400 TEST_TIMEOUT=14000 \
+		DEBUG_TESTS="'nlfuzz.sh --count $(NLFUZZ_COUNT) --jobs $(NLFUZZ_JOBS)'"
+
+# svcadm's parsers under libFuzzer with ASan and UBSan, FUZZ_SECONDS long.
+fuzz-svcadm:
+	scripts/deps.sh clang
+	$(MAKE) -C tools/svcadm fuzz
 
 demo: deps
 	$(MAKE) KDIR=$(VM_KDIR) module svcadm
@@ -92,4 +107,5 @@ clean:
 	$(MAKE) -C bench clean
 	$(MAKE) -C selftests/lib clean
 
-.PHONY: all module module-debug module-debugkernel sparse svcadm selftests deps check check-debug demo bench clean
+.PHONY: all module module-debug module-debugkernel sparse svcadm selftests deps check check-debug \
+	fuzz-netlink-debug fuzz-svcadm demo bench clean

@@ -15,6 +15,7 @@
 #include <linux/ip.h>
 #include <linux/netfilter_ipv4.h>
 #include <linux/netfilter_ipv6.h>
+#include <linux/sctp.h>
 #include <linux/tcp.h>
 #include <linux/udp.h>
 #include <net/addrconf.h>
@@ -51,7 +52,7 @@ static bool svclb_parse(const struct sk_buff *skb, u8 pf, struct svclb_pkt *p)
 	union {
 		struct tcphdr tcp;
 		struct udphdr udp;
-		__be16 ports[2];
+		struct sctphdr sctp;
 	} _hdr;
 	const void *hdr;
 	unsigned int len;
@@ -92,7 +93,7 @@ static bool svclb_parse(const struct sk_buff *skb, u8 pf, struct svclb_pkt *p)
 		len = sizeof(struct udphdr);
 		break;
 	case IPPROTO_SCTP:
-		len = sizeof(_hdr.ports);
+		len = sizeof(struct sctphdr);
 		break;
 	default:
 		return false;

@@ -6,6 +6,7 @@
 #
 # usage: run.sh [TEST...]  where a TEST is a script and its arguments in one
 # word, e.g. run.sh netlink.sh 'datapath.sh --conntrack'; default: all.
+# Each test is stopped after SVCLB_TEST_TIMEOUT seconds (default 900).
 cd "$(dirname "$0")" || exit 1
 source ./lib.sh
 
@@ -14,6 +15,7 @@ source ./lib.sh
 TESTS=(
 	"module_selftest.sh"
 	"netlink.sh"
+	"nlfuzz.sh"
 	"svcadm.sh"
 	"netns.sh"
 	"datapath.sh"
@@ -21,6 +23,7 @@ TESTS=(
 	"local.sh"
 	"nodeport.sh"
 	"icmp.sh"
+	"malformed.sh"
 	"sctp.sh"
 	"offload.sh"
 	"timeouts.sh"
@@ -45,7 +48,7 @@ for t in "${TESTS[@]}"; do
 	start=$SECONDS
 	# Through a file: a process a test leaves behind cannot hold a pipe open.
 	# shellcheck disable=SC2086 # a test and its arguments
-	timeout 900 ./$t >"$log" 2>&1
+	timeout "${SVCLB_TEST_TIMEOUT:-900}" ./$t >"$log" 2>&1
 	rc=$?
 	sed 's/^/# /' "$log"
 	case $rc in

@@ -1,0 +1,814 @@
+# SPDX-License-Identifier: GPL-2.0
+"""A generic netlink fuzzer for the svclb family.
+
+Sends COUNT generated and mutated requests (every command, every attribute;
+wrong values, wrong types and lengths, missing and extra attributes, deep
+and broken nests, huge counts, bad headers) in batches, deterministically
+from SEED, and checks that:
+
+  - every request is answered, by an ack, an error or the end of a dump;
+  - the answer is the one predicted by a model of the kernel's validation
+    (the genetlink core's strict policy checks, then svclb's own) and of the
+    tables, kept from the acknowledged requests; for svclb's own refusals
+    the errno too;
+  - every refusal by svclb carries an extack message; refusals by the
+    genetlink core without one are counted and listed, by reason;
+  - a dump of the services and the configuration read back match the model,
+    every CHECK_EVERY requests and at the end.
+
+Run it as root in a network namespace of its own: it flushes the tables.
+usage: nlfuzz.py [--seed N] [--count N] [--check-every N] [--verbose]
+Prints TAP; exits 1 on any failure."""
+
+import argparse
+import itertools
+import random
+import socket
+import struct
+import sys
+import time
+
+sys.path.insert(0, __file__.rsplit("/", 1)[0])
+from genl import (NLM_F_ACK, NLM_F_ACK_TLVS, NLM_F_CAPPED, NLM_F_DUMP,  # noqa: E402
+                  NLM_F_REQUEST, NLMSG_DONE, NLMSG_ERROR, NLMSGERR_ATTR_MSG,
+                  SOL_NETLINK, NETLINK_CAP_ACK, Genl, parse_attrs)
+
+EINVAL, ENOENT, EEXIST, ERANGE = 22, 2, 17, 34
+EAFNOSUPPORT, EPROTONOSUPPORT, EOPNOTSUPP = 97, 93, 95
+NLA_F_NESTED, NLA_F_NET_BYTEORDER = 0x8000, 0x4000
+NLM_F_ECHO = 0x8
+AF_INET, AF_INET6 = socket.AF_INET, socket.AF_INET6
+TCP, UDP, SCTP = 6, 17, 132
+
+(C_SVC_NEW, C_SVC_SET, C_SVC_DEL, C_SVC_GET, C_BE_NEW, C_BE_SET, C_BE_DEL,
+ C_FLUSH, C_CFG_GET, C_CFG_SET) = range(1, 11)
+CMD_MAX = C_CFG_SET
+A_SERVICE, A_BACKEND, A_CONFIG = 1, 2, 3
+(S_FAMILY, S_PROTO, S_ADDR, S_PORT, S_SCHED, S_FLAGS, S_STATS,
+ S_BACKENDS) = range(1, 9)
+B_ADDR, B_PORT, B_WEIGHT, B_STATS = range(1, 5)
+CFG_TIMEOUTS = list(range(1, 6))
+CFG_MAX_FLOWS, CFG_FLOWS = 6, 7
+WEIGHT_MAX, TIMEOUT_MAX = 65535, 2000000
+
+# The policies of kmod/netlink.c: type -> (kind, nested policy, maxtype).
+SVC_POL = ({S_FAMILY: "u16", S_PROTO: "u8", S_ADDR: "bin", S_PORT: "u16",
+            S_SCHED: "nulstr", S_FLAGS: "u32", S_STATS: "nest",
+            S_BACKENDS: "nest"}, 8)
+BE_POL = ({B_ADDR: "bin", B_PORT: "u16", B_WEIGHT: "u32", B_STATS: "nest"}, 4)
+CFG_POL = ({**{t: "u32" for t in CFG_TIMEOUTS}, CFG_MAX_FLOWS: "u32",
+            CFG_FLOWS: "u32"}, 7)
+TOP_POL = ({A_SERVICE: ("nest", SVC_POL), A_BACKEND: ("nest", BE_POL),
+            A_CONFIG: ("nest", CFG_POL)}, 3)
+FIXED = {"u8": 1, "u16": 2, "u32": 4}
+
+# The names of the objects requests are about: few, so that they collide.
+VIPS = {AF_INET: [bytes([10, 96, 0, 10]), bytes([10, 96, 0, 11])],
+        AF_INET6: [socket.inet_pton(AF_INET6, "fd00:96::10"),
+                   socket.inet_pton(AF_INET6, "fd00:96::11")]}
+BACKENDS = {AF_INET: [bytes([10, 0, 2, i]) for i in (1, 2, 3)],
+            AF_INET6: [socket.inet_pton(AF_INET6, f"fd00:2::{i}")
+                       for i in (1, 2, 3)]}
+PORTS = [80, 65535]
+BE_PORTS = [8080, 1]
+SCHED_CANDIDATES = ["rr", "wrr", "lc", "wlc", "mh", "maglev", "random",
+                    "sh", "dh", "ring"]
+BOGUS_SCHEDS = [b"", b"nope", b"RR", b"rr ", b"rrr", b"r", b"x" * 15,
+                b"x" * 16, b"x" * 200, b"\xff\xfe"]
+
+
+class Invalid(Exception):
+    """The request is refused: by the genetlink core (core=True) or svclb."""
+
+    def __init__(self, err, core, reason):
+        super().__init__(reason)
+        self.err, self.core, self.reason = err, core, reason
+
+
+# Building: a node is [type, payload bytes] or [type, [children]] (a nest);
+# flags ride in the type.
+def leaf(t, data):
+    return [t, data]
+
+
+def nested(t, children):
+    return [t | NLA_F_NESTED, children]
+
+
+def ser(nodes):
+    """The attributes' bytes; a node of type None is raw bytes."""
+    out = []
+    for t, v in nodes:
+        if t is None:
+            out.append(v)
+            continue
+        p = ser(v) if isinstance(v, list) else v
+        n = 4 + len(p)
+        if n > 0xffff:
+            p, n = p[:0xffff - 4], 0xffff
+        out.append(struct.pack("=HH", n, t & 0xffff) + p +
+                   b"\0" * (-n % 4))
+    return b"".join(out)
+
+
+def u8(t, v):
+    return leaf(t, struct.pack("=B", v & 0xff))
+
+
+def u16(t, v):
+    return leaf(t, struct.pack("=H", v & 0xffff))
+
+
+def u32(t, v):
+    return leaf(t, struct.pack("=I", v & 0xffffffff))
+
+
+# The kernel's view of a request.
+def parse_strict(data, pol, where):
+    """nla_parse() with NL_VALIDATE_STRICT: {type: payload}, last wins."""
+    types, maxtype = pol
+    tb = {}
+    rem = len(data)
+    off = 0
+    unpack = struct.unpack_from
+    while rem >= 4:
+        alen, atype = unpack("=HH", data, off)
+        if alen < 4 or alen > rem:
+            break
+        t = atype & 0x3fff
+        if t == 0 or t > maxtype:
+            raise Invalid(EINVAL, True, f"unknown attribute type in {where}")
+        kind = types.get(t)
+        if kind is None:
+            raise Invalid(EINVAL, True, f"unsupported attribute in {where}")
+        plen = alen - 4
+        if kind.__class__ is tuple or kind == "nest":
+            if not atype & NLA_F_NESTED:
+                raise Invalid(EINVAL, True, f"NLA_F_NESTED missing in {where}")
+            if plen:
+                if plen < 4:
+                    raise Invalid(ERANGE, True,
+                                  f"nest of 1-3 bytes in {where}")
+                if kind.__class__ is tuple:
+                    parse_strict(data[off + 4:off + alen], kind[1],
+                                 f"{where}/{t}")
+        else:
+            if atype & NLA_F_NESTED:
+                raise Invalid(EINVAL, True,
+                              f"NLA_F_NESTED unexpected in {where}")
+            n = FIXED.get(kind)
+            if n is not None and plen != n:
+                raise Invalid(EINVAL, True,
+                              f"bad length of a {kind} in {where}")
+            if kind == "nulstr" and data.find(b"\0", off + 4,
+                                              off + alen) < 0:
+                raise Invalid(EINVAL, True, f"string without NUL in {where}")
+        tb[t] = (off + 4, off + alen)
+        step = (alen + 3) & ~3
+        off += step
+        rem -= step
+    if rem > 0:
+        raise Invalid(EINVAL, True, f"bytes left over in {where}")
+    return {t: data[a:b] for t, (a, b) in tb.items()}
+
+
+def get(tb, t, fmt):
+    return struct.unpack("=" + fmt, tb[t])[0]
+
+
+def svc_key(attrs):
+    """svclb_parse_svc_key(): the key, or Invalid."""
+    if A_SERVICE not in attrs:
+        raise Invalid(EINVAL, False, "missing service")
+    tb = parse_strict(attrs[A_SERVICE], SVC_POL, "service")
+    if S_STATS in tb or S_BACKENDS in tb:
+        raise Invalid(EINVAL, False, "dump-only attribute in service")
+    if S_FAMILY not in tb:
+        raise Invalid(EINVAL, False, "missing family")
+    fam = get(tb, S_FAMILY, "H")
+    if fam not in (AF_INET, AF_INET6):
+        raise Invalid(EAFNOSUPPORT, False, "bad family")
+    for t in (S_PROTO, S_ADDR, S_PORT):
+        if t not in tb:
+            raise Invalid(EINVAL, False, f"missing service attribute {t}")
+    proto = get(tb, S_PROTO, "B")
+    if proto not in (TCP, UDP, SCTP):
+        raise Invalid(EPROTONOSUPPORT, False, "bad protocol")
+    if len(tb[S_ADDR]) != (4 if fam == AF_INET else 16):
+        raise Invalid(EINVAL, False, "service address length")
+    port = get(tb, S_PORT, "H")
+    if not port:
+        raise Invalid(EINVAL, False, "service port 0")
+    return (fam, proto, tb[S_ADDR], port), tb
+
+
+class Model:
+    def __init__(self, scheds, config):
+        self.scheds = scheds
+        self.svcs = {}  # key -> [sched, flags, {(addr, port): weight}]
+        self.config = dict(config)
+
+    def svc_opts(self, tb, sched, flags):
+        if S_SCHED in tb:
+            name = tb[S_SCHED].split(b"\0", 1)[0]
+            if name not in self.scheds:
+                raise Invalid(ENOENT, False, "unknown scheduler")
+            sched = name
+        if S_FLAGS in tb:
+            flags = get(tb, S_FLAGS, "I")
+            if flags & ~1:
+                raise Invalid(EINVAL, False, "unknown flag")
+        return sched, flags
+
+    def lookup(self, attrs):
+        key, tb = svc_key(attrs)
+        if key not in self.svcs:
+            raise Invalid(ENOENT, False, "no such service")
+        return key, tb
+
+    def backend(self, attrs):
+        key, _ = self.lookup(attrs)
+        if A_BACKEND not in attrs:
+            raise Invalid(EINVAL, False, "missing backend")
+        tb = parse_strict(attrs[A_BACKEND], BE_POL, "backend")
+        if B_STATS in tb:
+            raise Invalid(EINVAL, False, "backend statistics")
+        if B_ADDR not in tb or B_PORT not in tb:
+            raise Invalid(EINVAL, False, "missing backend address or port")
+        alen = len(tb[B_ADDR])
+        if alen not in (4, 16):
+            raise Invalid(EINVAL, False, "backend address length")
+        if (AF_INET if alen == 4 else AF_INET6) != key[0]:
+            raise Invalid(EAFNOSUPPORT, False, "backend family")
+        port = get(tb, B_PORT, "H")
+        if not port:
+            raise Invalid(EINVAL, False, "backend port 0")
+        weight = get(tb, B_WEIGHT, "I") if B_WEIGHT in tb else None
+        if weight is not None and weight > WEIGHT_MAX:
+            raise Invalid(ERANGE, False, "weight above the maximum")
+        return key, (tb[B_ADDR], port), weight
+
+    def predict(self, nlflags, body):
+        """The answer to a request: (0, effect) or raises Invalid. The
+        effect is applied by apply() once the kernel acknowledged it."""
+        if not nlflags & NLM_F_REQUEST:
+            return None
+        if len(body) < 4:
+            raise Invalid(EINVAL, True, "short genetlink header")
+        if struct.unpack_from("=H", body, 2)[0]:
+            raise Invalid(EINVAL, True, "reserved header field")
+        dump = nlflags & NLM_F_DUMP == NLM_F_DUMP
+        if (nlflags & ~NLM_F_DUMP if dump else nlflags) & ~(
+                NLM_F_REQUEST | NLM_F_ACK | NLM_F_ECHO):
+            raise Invalid(EINVAL, True, "reserved nlmsg flags")
+        cmd = body[0]
+        if not 1 <= cmd <= CMD_MAX:
+            raise Invalid(EOPNOTSUPP, True, "unknown command")
+        if dump != (cmd == C_SVC_GET):
+            raise Invalid(EOPNOTSUPP, True,
+                          "dump of a command without one" if dump else
+                          "request for a dump-only command")
+        attrs = parse_strict(body[4:], TOP_POL, "message")
+        if cmd in (C_SVC_GET, C_FLUSH, C_CFG_GET):
+            return (cmd,)
+        if cmd == C_SVC_NEW:
+            key, tb = svc_key(attrs)
+            sched, flags = self.svc_opts(tb, b"rr", 0)
+            if key in self.svcs:
+                raise Invalid(EEXIST, False, "service exists")
+            return (cmd, key, sched, flags)
+        if cmd in (C_SVC_SET, C_SVC_DEL):
+            key, tb = self.lookup(attrs)
+            if cmd == C_SVC_DEL:
+                return (cmd, key)
+            sched, flags = self.svc_opts(tb, *self.svcs[key][:2])
+            return (cmd, key, sched, flags)
+        if cmd in (C_BE_NEW, C_BE_SET, C_BE_DEL):
+            key, be, weight = self.backend(attrs)
+            exists = be in self.svcs[key][2]
+            if cmd == C_BE_NEW and exists:
+                raise Invalid(EEXIST, False, "backend exists")
+            if cmd != C_BE_NEW and not exists:
+                raise Invalid(ENOENT, False, "no such backend")
+            return (cmd, key, be, weight)
+        # C_CFG_SET
+        if A_CONFIG not in attrs:
+            raise Invalid(EINVAL, False, "missing config")
+        tb = parse_strict(attrs[A_CONFIG], CFG_POL, "config")
+        if CFG_FLOWS in tb:
+            raise Invalid(EINVAL, False, "flows are read-only")
+        for t in CFG_TIMEOUTS:
+            if t in tb and not 1 <= get(tb, t, "I") <= TIMEOUT_MAX:
+                raise Invalid(ERANGE, False, "timeout out of range")
+        if CFG_MAX_FLOWS in tb and not get(tb, CFG_MAX_FLOWS, "I"):
+            raise Invalid(ERANGE, False, "flow bound 0")
+        return (cmd, {t: get(tb, t, "I") for t in tb})
+
+    def apply(self, eff):
+        if eff is None:
+            return
+        cmd = eff[0]
+        if cmd == C_FLUSH:
+            self.svcs.clear()
+        elif cmd in (C_SVC_NEW, C_SVC_SET):
+            _, key, sched, flags = eff
+            self.svcs.setdefault(key, [b"rr", 0, {}])[:2] = [sched, flags]
+        elif cmd == C_SVC_DEL:
+            del self.svcs[eff[1]]
+        elif cmd in (C_BE_NEW, C_BE_SET):
+            _, key, be, weight = eff
+            bes = self.svcs[key][2]
+            if weight is None:
+                weight = bes.get(be, 1)
+            bes[be] = weight
+        elif cmd == C_BE_DEL:
+            del self.svcs[eff[1]][2][eff[2]]
+        elif cmd == C_CFG_SET:
+            self.config.update(eff[1])
+
+
+# How often each command is generated: mostly changes, rarely a flush.
+CMD_CUM = list(itertools.accumulate(
+    (120, 60, 40, 20, 140, 60, 40, 1, 20, 30)))
+
+
+class Gen:
+    """Requests: a valid one for a random command, then mutations."""
+
+    def __init__(self, rnd, scheds):
+        self.r = rnd
+        self.scheds = sorted(scheds)
+
+    def key(self):
+        r = self.r
+        fam = r.choice((AF_INET, AF_INET6))
+        return fam, [u16(S_FAMILY, fam), u8(S_PROTO, r.choice((TCP, UDP, SCTP))),
+                     leaf(S_ADDR, r.choice(VIPS[fam])),
+                     u16(S_PORT, r.choice(PORTS))]
+
+    def valid(self):
+        r = self.r
+        cmd = r.choices(range(1, CMD_MAX + 1), cum_weights=CMD_CUM)[0]
+        flags = NLM_F_REQUEST | NLM_F_ACK
+        top = []
+        if cmd == C_SVC_GET:
+            flags |= NLM_F_DUMP
+        if cmd in (C_SVC_NEW, C_SVC_SET, C_SVC_DEL, C_BE_NEW, C_BE_SET,
+                   C_BE_DEL):
+            fam, key = self.key()
+            if cmd in (C_SVC_NEW, C_SVC_SET):
+                if r.random() < 0.4:
+                    key.append(leaf(S_SCHED, r.choice(self.scheds) + b"\0"))
+                if r.random() < 0.4:
+                    key.append(u32(S_FLAGS, r.randint(0, 1)))
+            r.shuffle(key)
+            top.append(nested(A_SERVICE, key))
+            if cmd in (C_BE_NEW, C_BE_SET, C_BE_DEL):
+                be = [leaf(B_ADDR, r.choice(BACKENDS[fam])),
+                      u16(B_PORT, r.choice(BE_PORTS))]
+                if cmd != C_BE_DEL and r.random() < 0.5:
+                    be.append(u32(B_WEIGHT, r.choice(
+                        (0, 1, 2, 100, WEIGHT_MAX, r.randint(0, WEIGHT_MAX)))))
+                r.shuffle(be)
+                top.append(nested(A_BACKEND, be))
+        elif cmd == C_CFG_SET:
+            cfg = [u32(t, r.choice((1, 30, 3600, TIMEOUT_MAX,
+                                    r.randint(1, TIMEOUT_MAX))))
+                   for t in CFG_TIMEOUTS if r.random() < 0.3]
+            if r.random() < 0.3:
+                cfg.append(u32(CFG_MAX_FLOWS, r.choice(
+                    (1, 1000, 1 << 20, 0xffffffff))))
+            top.append(nested(A_CONFIG, cfg))
+        return cmd, flags, top
+
+    # Mutations of the tree.
+    def nodes(self, tree, nests=False):
+        """Every (list, index) of the tree, nests only if asked."""
+        out = []
+        for i, n in enumerate(tree):
+            if n[0] is None:
+                continue
+            if isinstance(n[1], list):
+                out.append((tree, i))
+                out += self.nodes(n[1], nests)
+            elif not nests:
+                out.append((tree, i))
+        return out
+
+    def lists(self, tree):
+        out = [tree]
+        for n in tree:
+            if isinstance(n[1], list):
+                out += self.lists(n[1])
+        return out
+
+    def rand_value(self, t):
+        r = self.r
+        return r.choice((
+            lambda: struct.pack("=H", r.choice((0, 1, 2, 10, 99, 0xffff))),
+            lambda: struct.pack("=B", r.choice((0, 1, 6, 17, 58, 132, 255))),
+            lambda: struct.pack("=I", r.choice(
+                (0, 1, 2, 0x80, WEIGHT_MAX + 1, TIMEOUT_MAX + 1,
+                 0xffffffff, r.getrandbits(32)))),
+            lambda: r.randbytes(r.choice((0, 1, 2, 3, 4, 5, 8, 15, 16, 17,
+                                          32, 255))),
+            lambda: r.choice(BOGUS_SCHEDS) + r.choice((b"\0", b"")),
+            lambda: r.choice(self.scheds) + r.choice((b"", b"\0", b"\0xyz")),
+        ))()
+
+    def rand_node(self, depth=0):
+        r = self.r
+        t = r.choice((0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 30, 0x3fff,
+                      r.randint(0, 0x3fff)))
+        if depth < 3 and r.random() < 0.25:
+            return nested(t, [self.rand_node(depth + 1)
+                              for _ in range(r.randint(0, 3))])
+        return leaf(t, self.rand_value(t))
+
+    def deep(self, inner, depth):
+        """@inner (bytes) in @depth nests, most with NLA_F_NESTED."""
+        r = self.r
+        inner += b"\0" * (-len(inner) % 4)
+        types = r.choices((S_STATS, S_BACKENDS, B_STATS, A_SERVICE, 1, 9),
+                          k=depth)
+        bare = r.randrange(2 * depth)  # one level without NLA_F_NESTED
+        hdrs = [struct.pack("=HH", 4 * (depth - k) + len(inner),
+                            types[k] | (0 if k == bare else NLA_F_NESTED))
+                for k in range(depth)]
+        return [None, b"".join(hdrs) + inner]
+
+    def mutate(self, cmd, flags, top):
+        """One mutation of the tree, in place; returns cmd and flags."""
+        r = self.r
+        kind = r.randrange(8)
+        spots = self.nodes(top)
+        if kind == 0 and spots:  # wrong value, right framing
+            lst, i = r.choice(spots)
+            if not isinstance(lst[i][1], list):
+                lst[i] = leaf(lst[i][0], self.rand_value(lst[i][0]))
+        elif kind == 1 and spots:  # wrong type, flags or length
+            lst, i = r.choice(spots)
+            t, v = lst[i]
+            how = r.randrange(4)
+            if how == 0:
+                lst[i] = [r.choice((0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0x3fff)) |
+                          (t & NLA_F_NESTED), v]
+            elif how == 1:
+                if isinstance(v, list) and r.random() < 0.5:
+                    v = ser(v)
+                lst[i] = [t ^ NLA_F_NESTED, v]
+            elif how == 2:
+                lst[i] = [t | NLA_F_NET_BYTEORDER, v]
+            elif not isinstance(v, list):
+                lst[i] = [t, v[:r.randrange(len(v) + 1)] if r.random() < 0.5
+                          else v + r.randbytes(r.randint(1, 9))]
+        elif kind == 2 and spots:  # missing attribute
+            lst, i = r.choice(spots)
+            del lst[i]
+        elif kind == 3:  # extra attribute, anywhere
+            lst = r.choice(self.lists(top))
+            extra = r.choice((
+                lambda: self.rand_node(),
+                lambda: nested(r.choice((S_STATS, S_BACKENDS, B_STATS)), []),
+                lambda: u32(CFG_FLOWS, 5),
+                lambda: list(r.choice(lst)) if lst else self.rand_node(),
+                lambda: nested(r.choice((A_SERVICE, A_BACKEND, A_CONFIG)),
+                               self.valid()[2]),
+            ))()
+            lst.insert(r.randint(0, len(lst)), extra)
+        elif kind == 4:  # deep nest
+            lst = r.choice(self.lists(top))
+            inner = ser([self.rand_node()]) if r.random() < 0.5 else b""
+            lst.insert(r.randint(0, len(lst)),
+                       self.deep(inner, r.choice((2, 2, 16, 16, 64, 500, 4000))))
+        elif kind == 5 and spots:  # huge count of one attribute
+            lst, i = r.choice(spots)
+            one = ser([lst[i]])
+            n = r.choice((2, 10, 10, 100, 100, 1000, 3000))
+            n = max(1, min(n, 60000 // max(len(one), 4)))
+            lst.insert(i + 1, [None, one * n])
+        elif kind == 6:  # another command
+            cmd = r.choice((0, r.randint(1, CMD_MAX), CMD_MAX + 1, 200, 255))
+        elif kind == 7:  # other header flags
+            flags ^= r.choice((NLM_F_DUMP, 0x100, 0x200, NLM_F_REQUEST,
+                               NLM_F_ECHO, 0x800))
+            flags |= NLM_F_ACK
+        return cmd, flags
+
+    def mangle(self, body):
+        """Byte-level damage: a broken length, truncation, trailing bytes
+        or flipped bits."""
+        r = self.r
+        how = r.randrange(4)
+        if how == 0:
+            off = r.choice(self.offsets(body))
+            n = r.choice((0, 1, 3, 4, 5, 0xfff, 0xffff,
+                          r.randint(0, max(0, len(body) - off) + 8)))
+            return body[:off] + struct.pack("=H", n) + body[off + 2:]
+        if how == 1:
+            return body[:r.randrange(len(body))]
+        if how == 2:
+            return body + r.randbytes(r.randint(1, 7))
+        b = bytearray(body)
+        for _ in range(r.randint(1, 4)):
+            b[r.randrange(len(b))] ^= 1 << r.randrange(8)
+        return bytes(b)
+
+    @staticmethod
+    def offsets(data):
+        """Where attribute headers start, nests included."""
+        out, todo = [], [(0, len(data))]
+        while todo:
+            off, end = todo.pop()
+            while off + 4 <= end:
+                alen, atype = struct.unpack_from("=HH", data, off)
+                if alen < 4 or off + alen > end:
+                    break
+                out.append(off)
+                if atype & NLA_F_NESTED:
+                    todo.append((off + 4, off + alen))
+                off += (alen + 3) & ~3
+        return out or [0]
+
+    def request(self):
+        """(nlmsg flags, genetlink header and attributes, unmutated)."""
+        r = self.r
+        cmd, flags, top = self.valid()
+        version, reserved = 1, 0
+        pristine = r.random() < 0.3
+        if not pristine:
+            for _ in range(r.choice((1, 1, 1, 2, 3))):
+                cmd, flags = self.mutate(cmd, flags, top)
+        body = ser(top)
+        if not pristine:
+            if body and r.random() < 0.25:
+                body = self.mangle(body)
+            if r.random() < 0.03:
+                body = r.randbytes(r.randint(0, 300))
+            if r.random() < 0.05:
+                version, reserved = r.randrange(256), r.randrange(65536)
+        full = struct.pack("=BBH", cmd & 0xff, version, reserved) + body
+        if not pristine and r.random() < 0.02:
+            full = full[:r.randrange(4)]
+        return flags, full, pristine
+
+
+class Fuzzer:
+    def __init__(self, seed):
+        self.g = Genl()
+        s = self.g.sock
+        s.setsockopt(SOL_NETLINK, NETLINK_CAP_ACK, 1)
+        for opt in (33, 32):  # SO_RCVBUFFORCE, SO_SNDBUFFORCE
+            s.setsockopt(socket.SOL_SOCKET, opt, 8 << 20)
+        s.settimeout(300)
+        self.buf = bytearray(1 << 16)
+        self.seed = seed
+        # failures by kind: answer, prediction, extack, dump
+        self.failures = {k: [] for k in ("answer", "prediction", "extack",
+                                         "dump")}
+        self.stats = {"ack": 0, "error": 0, "core": 0, "svclb": 0,
+                      "pristine": 0, "mutated": 0}
+        self.no_extack = {}
+        self.extack_seen = {}
+
+    def fail(self, kind, msg):
+        self.failures[kind].append(msg)
+
+    def nfail(self):
+        return sum(len(v) for v in self.failures.values())
+
+    def raw(self, flags, full, seq):
+        return struct.pack("=IHHII", 16 + len(full), self.g.family, flags,
+                           seq, 0) + full
+
+    def exchange(self, msgs):
+        """Send [(seq, bytes)] at once; {seq: (errno, extack, replies)}."""
+        self.g.sock.send(b"".join(m + b"\0" * (-len(m) % 4) for _, m in msgs))
+        want = {seq for seq, _ in msgs}
+        out = {}
+        replies = {}
+        while want:
+            try:
+                n = self.g.sock.recv_into(self.buf)
+            except socket.timeout:
+                for seq in sorted(want):
+                    self.fail("answer", f"seq {seq}: no answer")
+                break
+            data = memoryview(self.buf)[:n]
+            off = 0
+            while off + 16 <= n:
+                mlen, mtype, mflags, seq, _ = struct.unpack_from("=IHHII",
+                                                                 data, off)
+                if mlen < 16:
+                    break
+                msg = bytes(data[off + 16:off + mlen])
+                off += (mlen + 3) & ~3
+                if mtype in (NLMSG_ERROR, NLMSG_DONE):
+                    err = -struct.unpack_from("=i", msg)[0] if msg else 0
+                    out[seq] = (err, self.extack(msg, mflags, mtype),
+                                replies.pop(seq, []))
+                    want.discard(seq)
+                else:
+                    replies.setdefault(seq, []).append(msg)
+        return out
+
+    @staticmethod
+    def extack(msg, flags, mtype):
+        if not flags & NLM_F_ACK_TLVS:
+            return ""
+        if mtype == NLMSG_DONE:
+            off = 4
+        else:
+            olen = struct.unpack_from("=I", msg, 4)[0]
+            off = 4 + (16 if flags & NLM_F_CAPPED else olen)
+        for atype, val in parse_attrs(msg[(off + 3) & ~3:]):
+            if atype == NLMSGERR_ATTR_MSG:
+                return val.rstrip(b"\0").decode(errors="replace")
+        return ""
+
+    def seq(self):
+        self.g.seq += 1
+        return self.g.seq
+
+    def simple(self, cmd, flags, top):
+        seq = self.seq()
+        full = struct.pack("=BBH", cmd, 1, 0) + ser(top)
+        return self.exchange([(seq, self.raw(flags, full, seq))]).get(
+            seq, (-1, "", []))
+
+    def setup(self):
+        req = NLM_F_REQUEST | NLM_F_ACK
+        self.simple(C_FLUSH, req, [])
+        key = [u16(S_FAMILY, AF_INET), u8(S_PROTO, TCP),
+               leaf(S_ADDR, bytes([10, 96, 1, 1])), u16(S_PORT, 1)]
+        scheds = set()
+        for name in SCHED_CANDIDATES:
+            err, _, _ = self.simple(C_SVC_NEW, req, [nested(A_SERVICE, key + [
+                leaf(S_SCHED, name.encode() + b"\0")])])
+            if not err:
+                scheds.add(name.encode())
+                self.simple(C_SVC_DEL, req, [nested(A_SERVICE, key)])
+        return scheds, self.config()
+
+    def config(self):
+        _, _, replies = self.simple(C_CFG_GET, NLM_F_REQUEST | NLM_F_ACK, [])
+        cfg = {}
+        for msg in replies:
+            for t, v in parse_attrs(msg[4:]):
+                if t == A_CONFIG:
+                    cfg = {ct: struct.unpack("=I", cv)[0]
+                           for ct, cv in parse_attrs(v)}
+        return cfg
+
+    def services(self):
+        _, _, replies = self.simple(C_SVC_GET, NLM_F_REQUEST | NLM_F_ACK |
+                                    NLM_F_DUMP, [])
+        out = {}
+        for msg in replies:
+            for t, v in parse_attrs(msg[4:]):
+                if t != A_SERVICE:
+                    continue
+                a = dict(parse_attrs(v))
+                key = (struct.unpack("=H", a[S_FAMILY])[0], a[S_PROTO][0],
+                       a[S_ADDR], struct.unpack("=H", a[S_PORT])[0])
+                svc = out.setdefault(key, [a[S_SCHED].rstrip(b"\0"),
+                                           struct.unpack("=I", a[S_FLAGS])[0],
+                                           {}])
+                for _, be in parse_attrs(a.get(S_BACKENDS, b"")):
+                    b = dict(parse_attrs(be))
+                    svc[2][(b[B_ADDR], struct.unpack("=H", b[B_PORT])[0])] = \
+                        struct.unpack("=I", b[B_WEIGHT])[0]
+        return out
+
+    def consistent(self, model, where):
+        got = self.services()
+        if got != model.svcs:
+            self.fail("dump", f"{where}: the dump differs from the model: "
+                      f"{len(got)} services dumped, {len(model.svcs)} "
+                      f"expected; first difference: {diff(got, model.svcs)}")
+            model.svcs = got  # report each divergence once
+        cfg = self.config()
+        exp = {**cfg, **model.config}
+        if cfg != exp:
+            self.fail("dump", f"{where}: configuration {cfg} differs from "
+                      f"the model {exp}")
+            model.config = cfg
+
+    def run(self, count, check_every):
+        scheds, cfg = self.setup()
+        model = Model(scheds, cfg)
+        gen = Gen(random.Random(self.seed), scheds)
+        sent = checks = last_check = 0
+        while sent < count and self.nfail() < 50:
+            batch, size = [], 0
+            while sent < count and len(batch) < 32 and size < 100000:
+                flags, full, pristine = gen.request()
+                seq = self.seq()
+                m = self.raw(flags, full, seq)
+                batch.append((seq, m, flags, full))
+                self.stats["pristine" if pristine else "mutated"] += 1
+                size += len(m)
+                sent += 1
+                if flags & NLM_F_DUMP == NLM_F_DUMP:
+                    break  # one dump at a time per socket
+            ans = self.exchange([(b[0], b[1]) for b in batch])
+            for seq, m, flags, full in batch:
+                if seq in ans:
+                    self.check(model, ans[seq], flags, full, seq)
+            if check_every and sent - last_check >= check_every:
+                last_check = sent
+                checks += 1
+                self.consistent(model, f"after {sent} requests")
+        checks += 1
+        self.consistent(model, f"at the end ({sent} requests)")
+        return sent, checks, model
+
+    def check(self, model, ans, flags, full, seq):
+        err, ext, _ = ans
+        try:
+            eff = model.predict(flags, full)
+            want, core, reason = 0, False, ""
+        except Invalid as e:
+            eff, want, core, reason = None, e.err, e.core, e.reason
+        what = f"seq {seq} flags {flags:#x} message {full[:48].hex()}" + \
+            ("..." if len(full) > 48 else "")
+        if err == 0:
+            self.stats["ack"] += 1
+            if want:
+                self.fail("prediction", f"{what}: acknowledged, expected "
+                          f"errno {want} ({reason})")
+            model.apply(eff)
+            return
+        self.stats["error"] += 1
+        self.stats["core" if core else "svclb"] += 1
+        if not want:
+            self.fail("prediction", f"{what}: errno {err} \"{ext}\", "
+                      "expected an ack")
+        elif not core and err != want:
+            self.fail("prediction", f"{what}: errno {err} \"{ext}\", "
+                      f"expected {want} ({reason})")
+        if ext:
+            self.extack_seen[ext] = self.extack_seen.get(ext, 0) + 1
+        elif core:
+            k = f"{reason} (errno {err})"
+            self.no_extack[k] = self.no_extack.get(k, 0) + 1
+        else:
+            self.fail("extack", f"{what}: errno {err} without extack "
+                      f"({reason})")
+
+
+def diff(got, want):
+    for k in sorted(set(got) | set(want), key=repr):
+        if got.get(k) != want.get(k):
+            return f"{k}: dumped {got.get(k)}, expected {want.get(k)}"
+    return "none"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--count", type=int, default=20000)
+    ap.add_argument("--check-every", type=int, default=5000)
+    ap.add_argument("--verbose", action="store_true",
+                    help="list the extack messages seen")
+    a = ap.parse_args()
+    sys.setrecursionlimit(50000)
+    f = Fuzzer(a.seed)
+    start = time.monotonic()
+    sent, checks, model = f.run(a.count, a.check_every)
+    secs = time.monotonic() - start
+    s = f.stats
+    print("TAP version 13")
+    print("1..4")
+    print(f"# seed {a.seed}: {sent} requests ({s['pristine']} unmutated) in "
+          f"{secs:.1f} s ({sent / max(secs, 1e-9):.0f}/s): {s['ack']} acks, "
+          f"{s['error']} errors ({s['core']} from the genetlink core, "
+          f"{s['svclb']} from svclb); {checks} dump checks; "
+          f"{len(model.svcs)} services, "
+          f"{sum(len(v[2]) for v in model.svcs.values())} backends at the end")
+    for k, v in sorted(f.no_extack.items()):
+        print(f"# core refusal without an extack message: {k}: {v}")
+    if a.verbose:
+        for k, v in sorted(f.extack_seen.items(), key=lambda kv: -kv[1]):
+            print(f"# extack {v:8d} \"{k}\"")
+    for kind, msgs in f.failures.items():
+        for m in msgs[:10]:
+            print(f"# {kind}: {m}")
+    tests = [
+        ("every request answered", "answer",
+         sent == a.count and s["ack"] + s["error"] == sent),
+        ("every answer as predicted", "prediction", True),
+        ("every refusal by svclb carries an extack message", "extack", True),
+        (f"dump and configuration match the acknowledged requests",
+         "dump", True),
+    ]
+    good_all = True
+    for i, (name, kind, good) in enumerate(tests, 1):
+        good = good and not f.failures[kind]
+        good_all &= good
+        print(f"{'ok' if good else 'not ok'} {i} nlfuzz: {name}")
+    return 0 if good_all else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
