@@ -101,6 +101,7 @@
 #define SVCLB_GENL_VERSION	1
 
 #define SVCLB_SCHED_NAME_MAX	16
+#define SVCLB_SCHED_DEFAULT	"rr"	/* of a service created without one */
 #define SVCLB_WEIGHT_MAX	65535
 #define SVCLB_TIMEOUT_MAX	2000000
 
