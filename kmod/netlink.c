@@ -147,9 +147,11 @@ static int svclb_parse_svc_key(struct genl_info *info, struct nlattr **tb,
 				    "statistics are read-only");
 		return -EINVAL;
 	}
-	if (tb[SVCLB_SVC_A_BACKENDS]) {
+	if (tb[SVCLB_SVC_A_BACKENDS] &&
+	    info->genlhdr->cmd != SVCLB_CMD_SERVICE_NEW &&
+	    info->genlhdr->cmd != SVCLB_CMD_SERVICE_SET) {
 		NL_SET_ERR_MSG_ATTR(extack, tb[SVCLB_SVC_A_BACKENDS],
-				    "backends are added with SVCLB_CMD_BACKEND_NEW");
+				    "a backend list belongs only in SVCLB_CMD_SERVICE_NEW or _SET");
 		return -EINVAL;
 	}
 	if (!tb[SVCLB_SVC_A_FAMILY]) {
@@ -248,13 +250,133 @@ static int svclb_parse_svc_opts(struct genl_info *info, struct nlattr **tb,
 	return 0;
 }
 
+/* Parse a backend nest of a service of @family into @spec. */
+static int svclb_parse_be_spec(struct netlink_ext_ack *extack,
+			       struct nlattr *nest, u16 family,
+			       struct nlattr **tb, struct svclb_be_spec *spec)
+{
+	u16 be_family = 0;
+	int err;
+
+	err = nla_parse_nested(tb, SVCLB_BE_A_MAX, nest, svclb_be_policy,
+			       extack);
+	if (err)
+		return err;
+	if (tb[SVCLB_BE_A_STATS]) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[SVCLB_BE_A_STATS],
+				    "statistics are read-only");
+		return -EINVAL;
+	}
+	if (!tb[SVCLB_BE_A_ADDR]) {
+		NL_SET_ERR_MSG_ATTR(extack, nest, "missing backend address");
+		return -EINVAL;
+	}
+	if (!tb[SVCLB_BE_A_PORT]) {
+		NL_SET_ERR_MSG_ATTR(extack, nest, "missing backend port");
+		return -EINVAL;
+	}
+	if (svclb_get_addr(tb[SVCLB_BE_A_ADDR], &be_family, &spec->addr)) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[SVCLB_BE_A_ADDR],
+				    "backend address must be 4 (IPv4) or 16 (IPv6) bytes long");
+		return -EINVAL;
+	}
+	if (be_family != family) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[SVCLB_BE_A_ADDR],
+				    "backend address family differs from the service's");
+		return -EAFNOSUPPORT;
+	}
+	if (svclb_addr_any(&spec->addr) ||
+	    svclb_addr_multicast(family, &spec->addr)) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[SVCLB_BE_A_ADDR],
+				    "backend address must be unicast, not 0.0.0.0 or ::");
+		return -EINVAL;
+	}
+	spec->port = htons(nla_get_u16(tb[SVCLB_BE_A_PORT]));
+	if (!spec->port) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[SVCLB_BE_A_PORT],
+				    "backend port must not be 0");
+		return -EINVAL;
+	}
+	spec->weight = 1;
+	if (tb[SVCLB_BE_A_WEIGHT]) {
+		spec->weight = nla_get_u32(tb[SVCLB_BE_A_WEIGHT]);
+		if (spec->weight > SVCLB_WEIGHT_MAX) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[SVCLB_BE_A_WEIGHT],
+					    "backend weight is above 65535");
+			return -ERANGE;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The SVCLB_SVC_A_BACKENDS list of a service request, as an array the
+ * caller frees; NULL with *n = 0 when the list is empty.
+ */
+static int svclb_parse_be_list(struct genl_info *info, struct nlattr *list,
+			       u16 family, struct svclb_be_spec **specsp,
+			       unsigned int *n)
+{
+	struct nlattr *tb[SVCLB_BE_A_MAX + 1];
+	struct svclb_be_spec *specs;
+	unsigned int i, j, count = 0;
+	struct nlattr *a;
+	int rem, err;
+
+	nla_for_each_nested(a, list, rem) {
+		if (nla_type(a) != SVCLB_A_BACKEND) {
+			NL_SET_ERR_MSG_ATTR(info->extack, a,
+					    "the backend list holds only SVCLB_A_BACKEND nests");
+			return -EINVAL;
+		}
+		if (++count > SVCLB_BACKENDS_MAX) {
+			NL_SET_ERR_MSG_ATTR(info->extack, list,
+					    "more backends than a service may have");
+			return -E2BIG;
+		}
+	}
+	*specsp = NULL;
+	*n = 0;
+	if (!count)
+		return 0;
+	specs = kvmalloc_array(count, sizeof(*specs), GFP_KERNEL);
+	if (!specs)
+		return -ENOMEM;
+	i = 0;
+	nla_for_each_nested(a, list, rem) {
+		err = svclb_parse_be_spec(info->extack, a, family, tb, &specs[i]);
+		if (err)
+			goto err;
+		/* Quadratic, but over a list a netlink message can hold. */
+		for (j = 0; j < i; j++) {
+			if (specs[j].port == specs[i].port &&
+			    !memcmp(&specs[j].addr, &specs[i].addr,
+				    sizeof(specs[i].addr))) {
+				NL_SET_ERR_MSG_ATTR(info->extack, a,
+						    "a backend appears twice in the list");
+				err = -EINVAL;
+				goto err;
+			}
+		}
+		i++;
+	}
+	*specsp = specs;
+	*n = count;
+	return 0;
+err:
+	kvfree(specs);
+	return err;
+}
+
 static int svclb_service_new(struct sk_buff *skb, struct genl_info *info)
 {
 	struct svclb_net *sn = svclb_pernet(genl_info_net(info));
 	const struct svclb_sched_ops *sched = svclb_sched_default();
 	struct nlattr *tb[SVCLB_SVC_A_MAX + 1];
 	struct svclb_service *svc;
+	struct svclb_be_spec *specs = NULL;
 	struct svclb_svc_key key;
+	unsigned int n = 0;
 	u32 flags = 0;
 	int err;
 
@@ -269,7 +391,14 @@ static int svclb_service_new(struct sk_buff *skb, struct genl_info *info)
 				    "service address must be unicast, or 0.0.0.0 or :: for a node port");
 		return -EINVAL;
 	}
-	svc = svclb_service_create(sn, &key, sched, flags);
+	if (tb[SVCLB_SVC_A_BACKENDS]) {
+		err = svclb_parse_be_list(info, tb[SVCLB_SVC_A_BACKENDS],
+					  key.family, &specs, &n);
+		if (err)
+			return err;
+	}
+	svc = svclb_service_create(sn, &key, sched, flags, specs, n);
+	kvfree(specs);
 	if (PTR_ERR_OR_ZERO(svc) == -EEXIST)
 		NL_SET_ERR_MSG(info->extack, "service already exists");
 	return svclb_explain(info, PTR_ERR_OR_ZERO(svc));
@@ -291,6 +420,18 @@ static int svclb_service_set(struct sk_buff *skb, struct genl_info *info)
 	err = svclb_parse_svc_opts(info, tb, &sched, &flags);
 	if (err)
 		return err;
+	if (tb[SVCLB_SVC_A_BACKENDS]) {
+		struct svclb_be_spec *specs;
+		unsigned int n;
+
+		err = svclb_parse_be_list(info, tb[SVCLB_SVC_A_BACKENDS],
+					  svc->key.family, &specs, &n);
+		if (err)
+			return err;
+		err = svclb_service_replace(svc, sched, flags, specs, n);
+		kvfree(specs);
+		return svclb_explain(info, err);
+	}
 	err = svclb_service_set_sched(svc, sched);
 	if (err)
 		return svclb_explain(info, err);
@@ -319,104 +460,57 @@ static int svclb_service_del(struct sk_buff *skb, struct genl_info *info)
  */
 static int svclb_parse_backend(struct genl_info *info, struct nlattr **tb,
 			       struct svclb_service **svcp,
-			       union svclb_addr *addr, __be16 *port,
+			       struct svclb_be_spec *spec,
 			       struct svclb_backend **bep)
 {
-	struct netlink_ext_ack *extack = info->extack;
 	struct nlattr *stb[SVCLB_SVC_A_MAX + 1];
 	struct nlattr *nest = info->attrs[SVCLB_A_BACKEND];
 	struct svclb_service *svc;
-	u16 family = 0;
 	int err;
 
 	svc = svclb_get_service(info, stb);
 	if (IS_ERR(svc))
 		return PTR_ERR(svc);
 	if (!nest) {
-		NL_SET_ERR_MSG(extack, "missing backend attribute");
+		NL_SET_ERR_MSG(info->extack, "missing backend attribute");
 		return -EINVAL;
 	}
-	err = nla_parse_nested(tb, SVCLB_BE_A_MAX, nest, svclb_be_policy,
-			       extack);
+	err = svclb_parse_be_spec(info->extack, nest, svc->key.family, tb, spec);
 	if (err)
 		return err;
-	if (tb[SVCLB_BE_A_STATS]) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[SVCLB_BE_A_STATS],
-				    "statistics are read-only");
-		return -EINVAL;
-	}
-	if (!tb[SVCLB_BE_A_ADDR]) {
-		NL_SET_ERR_MSG_ATTR(extack, nest, "missing backend address");
-		return -EINVAL;
-	}
-	if (!tb[SVCLB_BE_A_PORT]) {
-		NL_SET_ERR_MSG_ATTR(extack, nest, "missing backend port");
-		return -EINVAL;
-	}
-	if (svclb_get_addr(tb[SVCLB_BE_A_ADDR], &family, addr)) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[SVCLB_BE_A_ADDR],
-				    "backend address must be 4 (IPv4) or 16 (IPv6) bytes long");
-		return -EINVAL;
-	}
-	if (family != svc->key.family) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[SVCLB_BE_A_ADDR],
-				    "backend address family differs from the service's");
-		return -EAFNOSUPPORT;
-	}
-	if (svclb_addr_any(addr) || svclb_addr_multicast(family, addr)) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[SVCLB_BE_A_ADDR],
-				    "backend address must be unicast, not 0.0.0.0 or ::");
-		return -EINVAL;
-	}
-	*port = htons(nla_get_u16(tb[SVCLB_BE_A_PORT]));
-	if (!*port) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[SVCLB_BE_A_PORT],
-				    "backend port must not be 0");
-		return -EINVAL;
-	}
-	if (tb[SVCLB_BE_A_WEIGHT] &&
-	    nla_get_u32(tb[SVCLB_BE_A_WEIGHT]) > SVCLB_WEIGHT_MAX) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[SVCLB_BE_A_WEIGHT],
-				    "backend weight is above 65535");
-		return -ERANGE;
-	}
 	*svcp = svc;
-	*bep = svclb_backend_find(svc, addr, *port);
+	*bep = svclb_backend_find(svc, &spec->addr, spec->port);
 	return 0;
 }
 
 static int svclb_backend_new(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *tb[SVCLB_BE_A_MAX + 1];
+	struct svclb_be_spec spec;
 	struct svclb_service *svc;
 	struct svclb_backend *be;
-	union svclb_addr addr;
-	__be16 port;
-	u32 weight = 1;
 	int err;
 
-	err = svclb_parse_backend(info, tb, &svc, &addr, &port, &be);
+	err = svclb_parse_backend(info, tb, &svc, &spec, &be);
 	if (err)
 		return err;
 	if (be) {
 		NL_SET_ERR_MSG(info->extack, "backend already exists");
 		return -EEXIST;
 	}
-	if (tb[SVCLB_BE_A_WEIGHT])
-		weight = nla_get_u32(tb[SVCLB_BE_A_WEIGHT]);
-	return svclb_explain(info, svclb_backend_add(svc, &addr, port, weight));
+	return svclb_explain(info, svclb_backend_add(svc, &spec.addr, spec.port,
+						      spec.weight));
 }
 
 static int svclb_backend_set(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *tb[SVCLB_BE_A_MAX + 1];
+	struct svclb_be_spec spec;
 	struct svclb_service *svc;
 	struct svclb_backend *be;
-	union svclb_addr addr;
-	__be16 port;
 	int err;
 
-	err = svclb_parse_backend(info, tb, &svc, &addr, &port, &be);
+	err = svclb_parse_backend(info, tb, &svc, &spec, &be);
 	if (err)
 		return err;
 	if (!be) {
@@ -425,20 +519,18 @@ static int svclb_backend_set(struct sk_buff *skb, struct genl_info *info)
 	}
 	if (!tb[SVCLB_BE_A_WEIGHT])
 		return 0;
-	err = svclb_backend_set_weight(be, nla_get_u32(tb[SVCLB_BE_A_WEIGHT]));
-	return svclb_explain(info, err);
+	return svclb_explain(info, svclb_backend_set_weight(be, spec.weight));
 }
 
 static int svclb_backend_del(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *tb[SVCLB_BE_A_MAX + 1];
+	struct svclb_be_spec spec;
 	struct svclb_service *svc;
 	struct svclb_backend *be;
-	union svclb_addr addr;
-	__be16 port;
 	int err;
 
-	err = svclb_parse_backend(info, tb, &svc, &addr, &port, &be);
+	err = svclb_parse_backend(info, tb, &svc, &spec, &be);
 	if (err)
 		return err;
 	if (!be) {

@@ -111,10 +111,12 @@ static void svclb_set_free_rcu(struct rcu_head *head)
 	kfree(set);
 }
 
+static void svclb_backend_unlink(struct svclb_backend *be);
+
 static bool svclb_backend_usable(const struct svclb_backend *be,
 				 const struct svclb_backend *exclude)
 {
-	return be != exclude && be->weight > 0;
+	return be != exclude && !be->leaving && be->weight > 0;
 }
 
 /*
@@ -160,16 +162,24 @@ static int svclb_service_rebuild(struct svclb_service *svc,
 	return 0;
 }
 
+/*
+ * Create a service with the backends @specs. It is complete, backend set
+ * included, before it becomes visible.
+ */
 struct svclb_service *svclb_service_create(struct svclb_net *sn,
 					   const struct svclb_svc_key *key,
 					   const struct svclb_sched_ops *sched,
-					   u32 flags)
+					   u32 flags,
+					   const struct svclb_be_spec *specs,
+					   unsigned int n)
 {
 	struct svclb_service *svc;
 	int err;
 
 	lockdep_assert_held(&sn->lock);
 
+	if (svclb_service_lookup(sn, key))
+		return ERR_PTR(-EEXIST);
 	svc = kzalloc(sizeof(*svc), GFP_KERNEL);
 	if (!svc)
 		return ERR_PTR(-ENOMEM);
@@ -185,9 +195,24 @@ struct svclb_service *svclb_service_create(struct svclb_net *sn,
 	INIT_LIST_HEAD(&svc->backends);
 	refcount_set(&svc->refcnt, 1);
 
-	err = rhashtable_lookup_insert_fast(&sn->services, &svc->node,
-					    svc_params);
+	err = n ? svclb_service_replace(svc, sched, flags, specs, n) : 0;
+	if (!err)
+		err = rhashtable_lookup_insert_fast(&sn->services, &svc->node,
+						    svc_params);
 	if (err) {
+		/* Never visible: no reader can hold the set or the backends. */
+		struct svclb_be_set *set = rcu_dereference_protected(svc->set,
+						lockdep_is_held(&sn->lock));
+		struct svclb_backend *be, *tmp;
+
+		if (set) {
+			RCU_INIT_POINTER(svc->set, NULL);
+			svclb_set_free_rcu(&set->rcu);
+		}
+		list_for_each_entry_safe(be, tmp, &svc->backends, list) {
+			svclb_backend_unlink(be);
+			svclb_backend_put(be);
+		}
 		svclb_service_put(svc);
 		return ERR_PTR(err);
 	}
@@ -278,21 +303,20 @@ struct svclb_backend *svclb_backend_find(struct svclb_service *svc,
 	return NULL;
 }
 
-int svclb_backend_add(struct svclb_service *svc, const union svclb_addr *addr,
-		      __be16 port, u32 weight)
+/* A new backend at the end of the service's list, in no set yet. */
+static struct svclb_backend *svclb_backend_link(struct svclb_service *svc,
+						const union svclb_addr *addr,
+						__be16 port, u32 weight)
 {
 	struct svclb_backend *be;
-	int err;
-
-	lockdep_assert_held(&svc->sn->lock);
 
 	be = kzalloc(sizeof(*be), GFP_KERNEL);
 	if (!be)
-		return -ENOMEM;
+		return NULL;
 	be->stats = svclb_stats_alloc();
 	if (!be->stats) {
 		kfree(be);
-		return -ENOMEM;
+		return NULL;
 	}
 	be->addr = *addr;
 	be->port = port;
@@ -302,6 +326,96 @@ int svclb_backend_add(struct svclb_service *svc, const union svclb_addr *addr,
 	refcount_inc(&svc->refcnt);
 	list_add_tail(&be->list, &svc->backends);
 	svc->nr_backends++;
+	return be;
+}
+
+/*
+ * Make @specs the service's backends, with @sched and @flags, all or
+ * nothing: the new backend set is built before anything is committed, and
+ * on failure the service is left exactly as it was. Backends in both the old
+ * and the new list keep their flows and counters; the others are removed.
+ */
+int svclb_service_replace(struct svclb_service *svc,
+			  const struct svclb_sched_ops *sched, u32 flags,
+			  const struct svclb_be_spec *specs, unsigned int n)
+{
+	const struct svclb_sched_ops *old_sched = svc->sched;
+	struct svclb_backend *be, *tmp, *first_new = NULL;
+	unsigned int i, nr_old = svc->nr_backends;
+	u32 *old_weights;
+	int err = -ENOMEM;
+
+	lockdep_assert_held(&svc->sn->lock);
+
+	old_weights = kvmalloc_array(nr_old + 1, sizeof(*old_weights),
+				     GFP_KERNEL);
+	if (!old_weights)
+		return -ENOMEM;
+	i = 0;
+	list_for_each_entry(be, &svc->backends, list) {
+		old_weights[i++] = be->weight;
+		be->leaving = true;
+	}
+	for (i = 0; i < n; i++) {
+		be = svclb_backend_find(svc, &specs[i].addr, specs[i].port);
+		if (be) {
+			be->leaving = false;
+			be->weight = specs[i].weight;
+			continue;
+		}
+		be = svclb_backend_link(svc, &specs[i].addr, specs[i].port,
+					specs[i].weight);
+		if (!be)
+			goto undo;
+		first_new = first_new ?: be;
+	}
+	svc->sched = sched;
+	err = svclb_service_rebuild(svc, NULL);
+	if (err)
+		goto undo;
+
+	list_for_each_entry_safe(be, tmp, &svc->backends, list) {
+		if (be->leaving) {
+			svclb_backend_unlink(be);
+			svclb_backend_put(be);
+		}
+	}
+	WRITE_ONCE(svc->flags, flags);
+	kvfree(old_weights);
+	return 0;
+
+undo:
+	svc->sched = old_sched;
+	i = 0;
+	list_for_each_entry_safe(be, tmp, &svc->backends, list) {
+		if (i == nr_old)
+			break;
+		be->weight = old_weights[i++];
+		be->leaving = false;
+	}
+	/* The new ones follow the old ones in the list. */
+	if (first_new) {
+		be = first_new;
+		list_for_each_entry_safe_from(be, tmp, &svc->backends, list) {
+			svclb_backend_unlink(be);
+			svclb_backend_put(be);
+		}
+	}
+	kvfree(old_weights);
+	return err;
+}
+
+int svclb_backend_add(struct svclb_service *svc, const union svclb_addr *addr,
+		      __be16 port, u32 weight)
+{
+	struct svclb_backend *be;
+	int err;
+
+	lockdep_assert_held(&svc->sn->lock);
+
+	be = svclb_backend_link(svc, addr, port, weight);
+	if (!be)
+		return -ENOMEM;
 
 	err = svclb_service_rebuild(svc, NULL);
 	if (err) {

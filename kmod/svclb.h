@@ -87,6 +87,7 @@ struct svclb_backend {
 	__be16 port;
 	u32 weight;			/* under sn->lock */
 	bool dead;			/* removed: its flows are forgotten */
+	bool leaving;			/* being replaced out, under sn->lock */
 	atomic_t active_flows;
 	refcount_t refcnt;
 	struct svclb_stats __percpu *stats;
@@ -184,10 +185,25 @@ int svclb_service_net_init(struct svclb_net *sn);
 void svclb_service_net_exit(struct svclb_net *sn);
 struct svclb_service *svclb_service_lookup(struct svclb_net *sn,
 					   const struct svclb_svc_key *key);
+/* A backend as a request gives it. */
+struct svclb_be_spec {
+	union svclb_addr addr;
+	__be16 port;
+	u32 weight;
+};
+
+/* The most backends one service may have. */
+#define SVCLB_BACKENDS_MAX	65521
+
 struct svclb_service *svclb_service_create(struct svclb_net *sn,
 					   const struct svclb_svc_key *key,
 					   const struct svclb_sched_ops *sched,
-					   u32 flags);
+					   u32 flags,
+					   const struct svclb_be_spec *specs,
+					   unsigned int n);
+int svclb_service_replace(struct svclb_service *svc,
+			  const struct svclb_sched_ops *sched, u32 flags,
+			  const struct svclb_be_spec *specs, unsigned int n);
 int svclb_service_set_sched(struct svclb_service *svc,
 			    const struct svclb_sched_ops *sched);
 void svclb_service_delete(struct svclb_service *svc);

@@ -33,7 +33,7 @@ from genl import (NLM_F_ACK, NLM_F_ACK_TLVS, NLM_F_CAPPED, NLM_F_DUMP,  # noqa: 
                   NLM_F_REQUEST, NLMSG_DONE, NLMSG_ERROR, NLMSGERR_ATTR_MSG,
                   SOL_NETLINK, NETLINK_CAP_ACK, Genl, parse_attrs)
 
-EINVAL, ENOENT, EEXIST, ERANGE = 22, 2, 17, 34
+EINVAL, ENOENT, EEXIST, ERANGE, E2BIG = 22, 2, 17, 34, 7
 EAFNOSUPPORT, EPROTONOSUPPORT, EOPNOTSUPP = 97, 93, 95
 NLA_F_NESTED, NLA_F_NET_BYTEORDER = 0x8000, 0x4000
 NLM_F_ECHO = 0x8
@@ -49,7 +49,7 @@ A_SERVICE, A_BACKEND, A_CONFIG = 1, 2, 3
 B_ADDR, B_PORT, B_WEIGHT, B_STATS = range(1, 5)
 CFG_TIMEOUTS = list(range(1, 6))
 CFG_MAX_FLOWS, CFG_FLOWS = 6, 7
-WEIGHT_MAX, TIMEOUT_MAX = 65535, 2000000
+WEIGHT_MAX, TIMEOUT_MAX, BACKENDS_MAX = 65535, 2000000, 65521
 
 # The policies of kmod/netlink.c: type -> (kind, nested policy, maxtype).
 SVC_POL = ({S_FAMILY: "u16", S_PROTO: "u8", S_ADDR: "bin", S_PORT: "u16",
@@ -176,13 +176,22 @@ def get(tb, t, fmt):
     return struct.unpack("=" + fmt, tb[t])[0]
 
 
-def svc_key(attrs):
+def multicast(addr):
+    """svclb_addr_multicast(): IPv4 multicast or broadcast, IPv6 multicast."""
+    if len(addr) == 4:
+        return 224 <= addr[0] <= 239 or addr == b"\xff" * 4
+    return addr[0] == 0xff
+
+
+def svc_key(attrs, cmd):
     """svclb_parse_svc_key(): the key, or Invalid."""
     if A_SERVICE not in attrs:
         raise Invalid(EINVAL, False, "missing service")
     tb = parse_strict(attrs[A_SERVICE], SVC_POL, "service")
-    if S_STATS in tb or S_BACKENDS in tb:
+    if S_STATS in tb:
         raise Invalid(EINVAL, False, "dump-only attribute in service")
+    if S_BACKENDS in tb and cmd not in (C_SVC_NEW, C_SVC_SET):
+        raise Invalid(EINVAL, False, "backend list outside NEW and SET")
     if S_FAMILY not in tb:
         raise Invalid(EINVAL, False, "missing family")
     fam = get(tb, S_FAMILY, "H")
@@ -220,17 +229,45 @@ class Model:
                 raise Invalid(EINVAL, False, "unknown flag")
         return sched, flags
 
-    def lookup(self, attrs):
-        key, tb = svc_key(attrs)
+    def lookup(self, attrs, cmd):
+        key, tb = svc_key(attrs, cmd)
         if key not in self.svcs:
             raise Invalid(ENOENT, False, "no such service")
         return key, tb
 
-    def backend(self, attrs):
-        key, _ = self.lookup(attrs)
+    def backend(self, attrs, cmd):
+        key, _ = self.lookup(attrs, cmd)
         if A_BACKEND not in attrs:
             raise Invalid(EINVAL, False, "missing backend")
-        tb = parse_strict(attrs[A_BACKEND], BE_POL, "backend")
+        be, weight = self.be_spec(attrs[A_BACKEND], key[0])
+        return key, be, weight
+
+    def be_list(self, data, fam):
+        """svclb_parse_be_list(): {(addr, port): weight}, or Invalid."""
+        items = []
+        off = 0
+        while off + 4 <= len(data):
+            alen, atype = struct.unpack_from("=HH", data, off)
+            if alen < 4 or off + alen > len(data):
+                break
+            if atype & 0x3fff != A_BACKEND:
+                raise Invalid(EINVAL, False, "not a backend in the list")
+            items.append(data[off:off + alen])
+            off += (alen + 3) & ~3
+        if len(items) > BACKENDS_MAX:
+            raise Invalid(E2BIG, False, "too many backends")
+        bes = {}
+        for item in items:
+            be, weight = self.be_spec(item[4:], fam)
+            if be in bes:
+                raise Invalid(EINVAL, False, "a backend twice in the list")
+            bes[be] = 1 if weight is None else weight
+        return bes
+
+    def be_spec(self, data, fam):
+        """svclb_parse_be_spec(): (addr, port), weight or None."""
+        key = (fam,)
+        tb = parse_strict(data, BE_POL, "backend")
         if B_STATS in tb:
             raise Invalid(EINVAL, False, "backend statistics")
         if B_ADDR not in tb or B_PORT not in tb:
@@ -240,13 +277,15 @@ class Model:
             raise Invalid(EINVAL, False, "backend address length")
         if (AF_INET if alen == 4 else AF_INET6) != key[0]:
             raise Invalid(EAFNOSUPPORT, False, "backend family")
+        if not any(tb[B_ADDR]) or multicast(tb[B_ADDR]):
+            raise Invalid(EINVAL, False, "backend address not unicast")
         port = get(tb, B_PORT, "H")
         if not port:
             raise Invalid(EINVAL, False, "backend port 0")
         weight = get(tb, B_WEIGHT, "I") if B_WEIGHT in tb else None
         if weight is not None and weight > WEIGHT_MAX:
             raise Invalid(ERANGE, False, "weight above the maximum")
-        return key, (tb[B_ADDR], port), weight
+        return (tb[B_ADDR], port), weight
 
     def predict(self, nlflags, body):
         """The answer to a request: (0, effect) or raises Invalid. The
@@ -272,19 +311,25 @@ class Model:
         if cmd in (C_SVC_GET, C_FLUSH, C_CFG_GET):
             return (cmd,)
         if cmd == C_SVC_NEW:
-            key, tb = svc_key(attrs)
+            key, tb = svc_key(attrs, cmd)
             sched, flags = self.svc_opts(tb, b"rr", 0)
+            if multicast(key[2]):
+                raise Invalid(EINVAL, False, "multicast service address")
+            bes = self.be_list(tb[S_BACKENDS], key[0]) \
+                if S_BACKENDS in tb else {}
             if key in self.svcs:
                 raise Invalid(EEXIST, False, "service exists")
-            return (cmd, key, sched, flags)
+            return (cmd, key, sched, flags, bes)
         if cmd in (C_SVC_SET, C_SVC_DEL):
-            key, tb = self.lookup(attrs)
+            key, tb = self.lookup(attrs, cmd)
             if cmd == C_SVC_DEL:
                 return (cmd, key)
             sched, flags = self.svc_opts(tb, *self.svcs[key][:2])
-            return (cmd, key, sched, flags)
+            bes = self.be_list(tb[S_BACKENDS], key[0]) \
+                if S_BACKENDS in tb else None
+            return (cmd, key, sched, flags, bes)
         if cmd in (C_BE_NEW, C_BE_SET, C_BE_DEL):
-            key, be, weight = self.backend(attrs)
+            key, be, weight = self.backend(attrs, cmd)
             exists = be in self.svcs[key][2]
             if cmd == C_BE_NEW and exists:
                 raise Invalid(EEXIST, False, "backend exists")
@@ -311,8 +356,10 @@ class Model:
         if cmd == C_FLUSH:
             self.svcs.clear()
         elif cmd in (C_SVC_NEW, C_SVC_SET):
-            _, key, sched, flags = eff
+            _, key, sched, flags, bes = eff
             self.svcs.setdefault(key, [b"rr", 0, {}])[:2] = [sched, flags]
+            if bes is not None:
+                self.svcs[key][2] = bes
         elif cmd == C_SVC_DEL:
             del self.svcs[eff[1]]
         elif cmd in (C_BE_NEW, C_BE_SET):

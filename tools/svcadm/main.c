@@ -68,6 +68,30 @@ static const struct command commands[] = {
 		"  -j, --json   print JSON instead, as described in svcadm(8)\n",
 	},
 	{
+		"apply", cmd_apply,
+		"-f FILE|- [-n|--dry-run] [-j|--json]",
+		"Make the kernel's services those of a state file",
+		"Read the desired services and backends from FILE (- for standard\n"
+		"input; the format is in svcadm(8)), compare them with the kernel's and\n"
+		"send only the difference: one message per service created, replaced or\n"
+		"deleted, many to a system call. Services that are the same are not\n"
+		"touched, and their flows and counters stay. An invalid file changes\n"
+		"nothing. The kernel applies each service's message entirely or not at\n"
+		"all: a service it refuses keeps its old state, and apply names it.\n"
+		"\n"
+		"  -f, --file FILE  the state file, - for standard input\n"
+		"  -n, --dry-run    print the changes, send nothing\n"
+		"  -j, --json       print the outcome as JSON\n",
+	},
+	{
+		"save", cmd_save,
+		"",
+		"Print the kernel's services in the state file format",
+		"Print every service and backend in the format apply reads, sorted and\n"
+		"with every field explicit: svcadm save | svcadm apply -f - changes\n"
+		"nothing.\n",
+	},
+	{
 		"flush", cmd_flush,
 		"",
 		"Delete every service, backend and flow",

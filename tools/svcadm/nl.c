@@ -314,3 +314,136 @@ int svclb_nl_dump(struct svclb_nl *nl, struct nl_msg *msg,
 
 	return transact(nl, msg, &req);
 }
+
+/*
+ * A batch goes out in chunks of at most BATCH_MSGS messages and BATCH_BYTES
+ * bytes: one sendmsg() each, whose answers (an ack or an error per message)
+ * fit in the default socket receive buffer before they are read.
+ */
+#define BATCH_MSGS 64
+#define BATCH_BYTES 65536
+
+struct batch {
+	struct svclb_nl_req *reqs;
+	uint32_t first_seq;	/* of reqs[0] */
+	size_t lo, hi;		/* the chunk in flight */
+	size_t answered;
+};
+
+static struct svclb_nl_req *batch_req(struct batch *b, uint32_t seq)
+{
+	size_t i = seq - b->first_seq;
+
+	return i >= b->lo && i < b->hi ? &b->reqs[i] : NULL;
+}
+
+static int batch_error_cb(struct sockaddr_nl *peer, struct nlmsgerr *e,
+			  void *arg)
+{
+	const struct nlmsghdr *nlh =
+		(const struct nlmsghdr *)((const char *)e - NLMSG_HDRLEN);
+	struct batch *b = arg;
+	struct svclb_nl_req *req = batch_req(b, e->msg.nlmsg_seq);
+
+	(void)peer;
+	if (req) {
+		req->error = e->error < 0 ? e->error : -e->error;
+		get_ext_msg(nlh, req->ext_msg, sizeof(req->ext_msg));
+		b->answered++;
+	}
+	return NL_SKIP;
+}
+
+static int batch_ack_cb(struct nl_msg *msg, void *arg)
+{
+	struct batch *b = arg;
+
+	if (batch_req(b, nlmsg_hdr(msg)->nlmsg_seq))
+		b->answered++;
+	return NL_SKIP;
+}
+
+/* Answers come in order but many at once: libnl's check expects one. */
+static int batch_seq_cb(struct nl_msg *msg, void *arg)
+{
+	(void)msg;
+	(void)arg;
+	return NL_OK;
+}
+
+int svclb_nl_batch(struct svclb_nl *nl, struct svclb_nl_req *reqs, size_t n,
+		   size_t *nr_calls)
+{
+	struct batch b = { .reqs = reqs };
+	char *buf = NULL;
+	struct nl_cb *cb;
+	int one = 1, ret = -1;
+	size_t i;
+
+	*nr_calls = 0;
+	cb = nl_cb_alloc(NL_CB_DEFAULT);
+	buf = malloc(BATCH_BYTES);
+	if (!cb || !buf) {
+		report_error("out of memory");
+		goto out;
+	}
+	nl_cb_err(cb, NL_CB_CUSTOM, batch_error_cb, &b);
+	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, batch_ack_cb, &b);
+	nl_cb_set(cb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, batch_seq_cb, NULL);
+	/* Errors need not echo the request: its sequence number is enough. */
+	setsockopt(nl_socket_get_fd(nl->sk), SOL_NETLINK, NETLINK_CAP_ACK,
+		   &one, sizeof(one));
+
+	for (i = 0; i < n; i++) {
+		/* Sets the port, the sequence number, REQUEST and ACK. */
+		nl_complete_msg(nl->sk, reqs[i].msg);
+		if (!i)
+			b.first_seq = nlmsg_hdr(reqs[i].msg)->nlmsg_seq;
+	}
+
+	while (b.hi < n) {
+		size_t len = 0;
+		int err;
+
+		b.lo = b.hi;
+		while (b.hi < n && b.hi - b.lo < BATCH_MSGS) {
+			struct nlmsghdr *nlh = nlmsg_hdr(reqs[b.hi].msg);
+			size_t sz = NLMSG_ALIGN(nlh->nlmsg_len);
+
+			if (sz > BATCH_BYTES) {
+				report_error("a request does not fit in a netlink message");
+				goto out;
+			}
+			if (len + sz > BATCH_BYTES)
+				break;
+			memcpy(buf + len, nlh, sz);
+			len += sz;
+			b.hi++;
+		}
+		err = nl_sendto(nl->sk, buf, len);
+		if (err < 0) {
+			report_error("cannot send to the svclb module: %s",
+				     nl_geterror(err));
+			goto out;
+		}
+		++*nr_calls;
+		b.answered = 0;
+		while (b.answered < b.hi - b.lo) {
+			err = nl_recvmsgs(nl->sk, cb);
+			if (err < 0) {
+				report_error("cannot read the answers of the svclb module: %s",
+					     nl_geterror(err));
+				goto out;
+			}
+		}
+	}
+	ret = 0;
+out:
+	for (i = 0; i < n; i++) {
+		nlmsg_free(reqs[i].msg);
+		reqs[i].msg = NULL;
+	}
+	free(buf);
+	nl_cb_put(cb);
+	return ret;
+}

@@ -49,4 +49,21 @@ typedef int (*svclb_nl_parse_fn)(struct nlmsghdr *nlh, void *arg);
 int svclb_nl_dump(struct svclb_nl *nl, struct nl_msg *msg,
 		  svclb_nl_parse_fn parse, void *arg);
 
+/* One request of a batch and, once sent, its outcome. */
+struct svclb_nl_req {
+	struct nl_msg *msg;	/* freed by svclb_nl_batch() */
+	int error;		/* 0, or the negative errno the kernel sent */
+	char ext_msg[256];	/* with error, the kernel's explanation */
+};
+
+/*
+ * Send the n requests, many to a sendmsg() call, and record each one's
+ * answer; nr_sent counts the netlink messages and nr_calls the sendmsg()
+ * calls. The kernel handles them in order, each on its own: one refused
+ * does not stop the next. Returns 0 when every request was answered,
+ * whatever the answers; -1 after reporting a socket error.
+ */
+int svclb_nl_batch(struct svclb_nl *nl, struct svclb_nl_req *reqs, size_t n,
+		   size_t *nr_calls);
+
 #endif

@@ -53,5 +53,7 @@ int cmd_backend(const struct command *cmd, int argc, char **argv);
 int cmd_list(const struct command *cmd, int argc, char **argv);
 int cmd_flush(const struct command *cmd, int argc, char **argv);
 int cmd_config(const struct command *cmd, int argc, char **argv);
+int cmd_apply(const struct command *cmd, int argc, char **argv);
+int cmd_save(const struct command *cmd, int argc, char **argv);
 
 #endif

@@ -154,6 +154,56 @@ expect_usage "backend del with options" 'takes only PROTO, VIP:PORT and ADDR:POR
 expect_usage "flush with arguments" 'flush takes no arguments' flush now
 expect_usage "list with arguments" 'unexpected "all"' list all
 expect_usage "help for an unknown command" 'unknown command "frob"' help frob
+expect_usage "apply without a file" 'missing -f FILE' apply
+expect_usage "apply -f without its argument" '-f needs a FILE' apply -f
+expect_usage "apply with an unknown argument" 'unexpected "now"' apply -f x.json now
+expect_usage "save with arguments" 'unexpected "all"' save all
+
+# expect_apply_error DESCRIPTION PATTERN STATE: apply -f - of STATE is
+# refused before the kernel is asked anything: exit 1, PATTERN on stderr.
+expect_apply_error() {
+	desc=$1
+	pat=$2
+	printf '%b' "$3" >"$tmp/in"
+	"$SVCADM" apply -f - <"$tmp/in" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	if [ "$rc" -eq 1 ] && sanitizer_clean && [ ! -s "$tmp/out" ] &&
+	   grep -q -- "$pat" "$tmp/err" && grep -q 'nothing was changed' "$tmp/err"; then
+		pass "$desc"
+	else
+		fail "$desc" "exit status $rc, expected 1"
+	fi
+}
+expect_apply_error "apply: bad JSON, with line and column" '<stdin>:3:4: invalid JSON' \
+	'{"services": [\n  {"proto": "tcp"\n   "port": 1}]}'
+expect_apply_error "apply: text after the document" 'invalid JSON' \
+	'{"services": [{"proto": "tcp", "address": "10.0.0.1", "port": 1}] } x'
+expect_apply_error "apply: truncated document" 'unexpected end of input' \
+	'{"services": [{"proto": "tcp", "address": "10.0.0.1", "port": 1'
+expect_apply_error "apply: not an object" 'expected an object' '[]'
+expect_apply_error "apply: unknown top-level field" 'unknown field "svcs"' '{"svcs": []}'
+expect_apply_error "apply: unknown service field" 'services\[0\]: unknown field "prot"' \
+	'{"services": [{"proto": "tcp", "address": "10.0.0.1", "port": 1, "prot": 1}]}'
+expect_apply_error "apply: missing proto" 'services\[0\]: missing field "proto"' \
+	'{"services": [{"address": "10.0.0.1", "port": 1}]}'
+expect_apply_error "apply: port as a string" 'services\[0\].port: expected an integer' \
+	'{"services": [{"proto": "tcp", "address": "10.0.0.1", "port": "80"}]}'
+expect_apply_error "apply: port out of range" 'services\[0\].port: 65536 is out of range' \
+	'{"services": [{"proto": "tcp", "address": "10.0.0.1", "port": 65536}]}'
+expect_apply_error "apply: bad address" 'services\[0\].address: invalid address' \
+	'{"services": [{"proto": "tcp", "address": "10.0.0.256", "port": 1}]}'
+expect_apply_error "apply: family that does not match" 'services\[0\].family' \
+	'{"services": [{"proto": "tcp", "address": "::1", "port": 1, "family": "inet"}]}'
+expect_apply_error "apply: duplicate service" 'services\[1\]: a second definition of the service tcp 10.0.0.1:1' \
+	'{"services": [{"proto": "tcp", "address": "10.0.0.1", "port": 1}, {"proto": "tcp", "address": "10.0.0.1", "port": 1}]}'
+expect_apply_error "apply: duplicate backend" 'services\[0\].backends\[1\]: the same backend as services\[0\].backends\[0\]' \
+	'{"services": [{"proto": "tcp", "address": "10.0.0.1", "port": 1, "backends": [{"address": "10.0.0.2", "port": 2}, {"address": "10.0.0.2", "port": 2}]}]}'
+expect_apply_error "apply: backend of the other family" 'an IPv6 backend of an IPv4 service' \
+	'{"services": [{"proto": "tcp", "address": "10.0.0.1", "port": 1, "backends": [{"address": "::2", "port": 2}]}]}'
+expect_apply_error "apply: weight out of range" 'backends\[0\].weight: 65536 is out of range' \
+	'{"services": [{"proto": "tcp", "address": "10.0.0.1", "port": 1, "backends": [{"address": "10.0.0.2", "port": 2, "weight": 65536}]}]}'
+expect_apply_error "apply: unknown flag" 'services\[0\].flags\[0\]: unknown flag "fast"' \
+	'{"services": [{"proto": "tcp", "address": "10.0.0.1", "port": 1, "flags": ["fast"]}]}'
 expect_json_error "usage error in JSON mode" 2 'invalid protocol' -j service add icmp 10.0.0.1:80
 expect_json_error "usage error in JSON mode after list" 2 'unexpected' list all --json
 

@@ -27,6 +27,11 @@
  *                        "rr" when absent
  *     SVCLB_SVC_A_FLAGS: u32, a combination of enum svclb_svc_flags;
  *                        0 when absent
+ *     SVCLB_SVC_A_BACKENDS: nest, optional: the service's backends
+ *       SVCLB_A_BACKEND: nest, repeated, one per backend, at most 65521
+ *         SVCLB_BE_A_ADDR, SVCLB_BE_A_PORT, SVCLB_BE_A_WEIGHT, as for
+ *         SVCLB_CMD_BACKEND_NEW; a backend may appear once
+ *     The service becomes visible complete, with its backends, or not at all.
  *
  * A node port is a service whose address is 0.0.0.0 (or ::): it takes the
  * packets to its protocol and port whose destination is any local address
@@ -36,7 +41,11 @@
  *
  * SVCLB_CMD_SERVICE_SET: change an existing service: the same attributes as
  * SVCLB_CMD_SERVICE_NEW; SCHED and FLAGS replace the current values when
- * present. Fails if the service does not exist.
+ * present. With SVCLB_SVC_A_BACKENDS (possibly empty) the list replaces the
+ * service's backends as a whole, atomically: the new backend set is built
+ * first and swapped in under RCU, and on any failure nothing changes.
+ * Backends in both lists keep their flows and counters; the others are
+ * removed. Fails if the service does not exist.
  *
  * SVCLB_CMD_SERVICE_DEL: delete a service, its backends and its flows.
  *
@@ -120,6 +129,7 @@
 #define SVCLB_GENL_VERSION	1
 
 #define SVCLB_SCHED_NAME_MAX	16
+#define SVCLB_SCHED_DEFAULT	"rr"	/* of a service created without one */
 #define SVCLB_WEIGHT_MAX	65535
 #define SVCLB_TIMEOUT_MAX	2000000
 
@@ -157,7 +167,7 @@ enum svclb_svc_attrs {
 	SVCLB_SVC_A_SCHED,	/* string */
 	SVCLB_SVC_A_FLAGS,	/* u32: enum svclb_svc_flags */
 	SVCLB_SVC_A_STATS,	/* nest: enum svclb_stats_attrs (dump only) */
-	SVCLB_SVC_A_BACKENDS,	/* nest: SVCLB_A_BACKEND... (dump only) */
+	SVCLB_SVC_A_BACKENDS,	/* nest: SVCLB_A_BACKEND... */
 	__SVCLB_SVC_A_MAX
 };
 #define SVCLB_SVC_A_MAX (__SVCLB_SVC_A_MAX - 1)

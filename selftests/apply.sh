@@ -1,0 +1,114 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# svcadm apply and save: the difference only, nothing twice, invalid files
+# change nothing, a refused service keeps its old state while the others
+# take their new one, flows of untouched services live on, save round-trips.
+source "$(dirname "$0")/lib.sh"
+
+plan 14
+trap 'topo_cleanup; rm -rf "$dir"' EXIT
+dir=$(mktemp -d)
+dmesg_mark
+load_module || exit 1
+topo_setup || exit 1
+start_servers 8080 8081 || { not_ok "servers start"; finish; }
+
+b1=${BACKENDS4[0]} b2=${BACKENDS4[1]} b3=${BACKENDS4[2]}
+# state NAME: write $dir/NAME.json from the JSON on stdin.
+state() { cat >"$dir/$1.json"; }
+apply() { svcadm_n -j apply "$@"; }
+saved() { svcadm_n save; }
+
+state one <<EOF
+{"services": [
+ {"proto": "tcp", "address": "$VIP4", "port": 80,
+  "backends": [{"address": "$b1", "port": 8080}, {"address": "$b2", "port": 8080}]},
+ {"proto": "udp", "address": "$VIP4", "port": 53, "sched": "rr",
+  "backends": [{"address": "$b1", "port": 8080, "weight": 2}]},
+ {"proto": "tcp", "address": "$VIP6", "port": 80, "flags": ["silent-drop"],
+  "backends": [{"address": "${BACKENDS6[0]}", "port": 8080}]}
+]}
+EOF
+out=$(apply -f "$dir/one.json")
+check "from empty: 3 services created in 3 messages" \
+	json_check "d['created'] == 3 and d['messages'] == 3 and d['failed'] == []" <<<"$out"
+echo "# $out"
+tcp=$(client tcp $VIP4 80 6)
+check "the applied services carry traffic" \
+	json_check "d['errors'] == 0 and sorted(d['backends']) == ['$b1', '$b2']" <<<"$tcp"
+
+out=$(apply -f "$dir/one.json")
+check "applying the same file again sends nothing" \
+	json_check "d['messages'] == 0 and d['unchanged'] == 3" <<<"$out"
+
+# A long-lived UDP flow and a TCP connection on services the next file keeps.
+before=$(saved)
+bg in_c timeout 60 socat -u /dev/zero TCP:$VIP4:80 2>/dev/null
+sleep 1
+active() { svcadm_n list -j | json_get "[s['stats']['active_flows'] for s in d['services'] if s['address'] == '$VIP4' and s['proto'] == 'tcp'][0]"; }
+a0=$(active)
+
+state two <<EOF
+{"services": [
+ {"proto": "tcp", "address": "$VIP4", "port": 80,
+  "backends": [{"address": "$b2", "port": 8080}, {"address": "$b1", "port": 8080}]},
+ {"proto": "udp", "address": "$VIP4", "port": 53, "sched": "rr",
+  "backends": [{"address": "$b1", "port": 8080, "weight": 2}, {"address": "$b3", "port": 8080}]},
+ {"proto": "sctp", "address": "$VIP4", "port": 9, "backends": []}
+]}
+EOF
+out=$(apply -n -f "$dir/two.json")
+check "--dry-run plans 1 create, 1 replace, 1 delete and sends nothing" \
+	json_check "(d['created'], d['replaced'], d['deleted'], d['messages']) == (1, 1, 1, 0)" <<<"$out"
+check "--dry-run changed nothing" test "$(saved)" = "$before"
+out=$(apply -f "$dir/two.json")
+check "the difference only: 3 messages, the reordered service untouched" \
+	json_check "(d['created'], d['replaced'], d['deleted'], d['unchanged'], d['messages']) == (1, 1, 1, 1, 3)" <<<"$out"
+check "the untouched service kept its flows ($a0 active)" test "$(active)" -ge "${a0:-1}" -a "${a0:-0}" -ge 1
+udp=$(client udp $VIP4 53 9)
+check "the replaced service reaches its new backend set" \
+	json_check "d['errors'] == 0 and sorted(d['backends']) == ['$b1', '$b3']" <<<"$udp"
+
+# Invalid files: nothing changes, and the message says where.
+before=$(saved)
+printf '{"services": [\n  {"proto": "tcp",\n   "address": "10.96.0.99" "port": 1}]}\n' >"$dir/bad1.json"
+err=$(svcadm_n apply -f "$dir/bad1.json" 2>&1)
+check "bad JSON is refused with its line and column" grep -q "bad1.json:3:" <<<"$err"
+echo "# $err"
+state bad2 <<EOF
+{"services": [{"proto": "tcp", "address": "10.96.0.99", "port": 1},
+ {"proto": "tcp", "address": "$VIP4", "port": 80, "backends": [{"address": "$b1", "port": 8080, "weigth": 1}]}]}
+EOF
+err=$(svcadm_n apply -f "$dir/bad2.json" 2>&1)
+check "an unknown field is refused with its path" grep -q 'services\[1\].backends\[0\]: unknown field "weigth"' <<<"$err"
+echo "# $err"
+check "invalid files changed nothing" test "$(saved)" = "$before"
+
+# The kernel refuses one service: it keeps its old state, the others change.
+state three <<EOF
+{"services": [
+ {"proto": "tcp", "address": "$VIP4", "port": 80, "sched": "no-such-scheduler",
+  "backends": [{"address": "$b3", "port": 8080}]},
+ {"proto": "udp", "address": "$VIP4", "port": 53, "sched": "rr",
+  "backends": [{"address": "$b2", "port": 8080}]},
+ {"proto": "tcp", "address": "$VIP4", "port": 81, "backends": [{"address": "$b1", "port": 8081}]}
+]}
+EOF
+tcp_before=$(svcadm_n list -j | json_get "[s['backends'] and [b['address'] for b in s['backends']] for s in d['services'] if s['port'] == 80 and s['proto'] == 'tcp' and s['family'] == 'inet'][0]")
+err=$(svcadm_n apply -f "$dir/three.json" 2>&1)
+rc=$?
+echo "$err" | sed 's/^/# /'
+now=$(svcadm_n list -j)
+check "a refused service is named, with the kernel's reason, and apply fails" \
+	test $rc = 1 -a -n "$(grep 'tcp 10.96.0.10:80' <<<"$err" | grep -i sched)"
+check "the refused service kept its old state, the others took the new one" \
+	json_check "sorted(b['address'] for s in d['services'] if s['proto'] == 'tcp' and s['port'] == 80 and s['family'] == 'inet' for b in s['backends']) == sorted($tcp_before) and [b['address'] for s in d['services'] if s['proto'] == 'udp' for b in s['backends']] == ['$b2'] and any(s['port'] == 81 for s in d['services']) and not any(s['proto'] == 'sctp' for s in d['services'])" <<<"$now"
+
+# save | apply changes nothing; saving again gives the same bytes.
+saved >"$dir/saved1.json"
+out=$(svcadm_n -j apply -f - <"$dir/saved1.json")
+saved >"$dir/saved2.json"
+sent=$(json_get "d['messages']" <<<"$out")
+check "save | apply -f - sends nothing ($sent messages) and save round-trips byte for byte" \
+	test "$sent" = 0 -a "$(cat "$dir/saved1.json")" = "$(cat "$dir/saved2.json")" -a -s "$dir/saved1.json"
+finish

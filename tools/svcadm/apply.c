@@ -1,0 +1,769 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * svcadm apply and save: the declarative state of docs/state-format.md.
+ *
+ * apply reads the desired state, checks all of it before anything is sent,
+ * dumps the kernel's state and sends only the difference: one message per
+ * service to create (with its backends), replace (its whole definition and
+ * backend set) or delete. The kernel applies each message entirely or not at
+ * all, so a service the kernel refuses keeps its old state while the others
+ * take their new one; apply names each refused service.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <json.h>
+#include <netlink/attr.h>
+#include <netlink/genl/genl.h>
+#include <linux/svclb.h>
+
+#include "addr.h"
+#include "nl.h"
+#include "state.h"
+#include "svcadm.h"
+
+/* ---- reading the desired state ---- */
+
+struct reader {
+	const char *file;	/* for messages: the path, or "-" */
+	char err[512];
+};
+
+static bool fail(struct reader *r, const char *path, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static bool fail(struct reader *r, const char *path, const char *fmt, ...)
+{
+	char msg[384];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	snprintf(r->err, sizeof(r->err), "%s: %s: %s",
+		 strcmp(r->file, "-") ? r->file : "<stdin>", path, msg);
+	return false;
+}
+
+/* Where a field is, "services[2].backends[0].port": path, then fmt. */
+#define PATH_LEN 256
+
+static void subpath(char *buf, const char *path, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void subpath(char *buf, const char *path, const char *fmt, ...)
+{
+	size_t n = strnlen(path, PATH_LEN - 1);
+	va_list ap;
+
+	memcpy(buf, path, n);
+	va_start(ap, fmt);
+	vsnprintf(buf + n, PATH_LEN - n, fmt, ap);
+	va_end(ap);
+}
+
+/* Every key of obj must be among the NULL-terminated names. */
+static bool known_keys(struct reader *r, const char *path, json_object *obj,
+		       const char *const *names)
+{
+	json_object_object_foreach(obj, key, val) {
+		const char *const *n;
+
+		(void)val;
+		for (n = names; *n && strcmp(*n, key); n++)
+			;
+		if (!*n)
+			return fail(r, path, "unknown field \"%s\"", key);
+	}
+	return true;
+}
+
+static json_object *field(json_object *obj, const char *key)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(obj, key, &v) ? v : NULL;
+}
+
+static bool get_uint(struct reader *r, const char *path, json_object *v,
+		     uint64_t min, uint64_t max, uint64_t *out)
+{
+	int64_t n;
+
+	if (!json_object_is_type(v, json_type_int))
+		return fail(r, path, "expected an integer from %" PRIu64 " to %" PRIu64,
+			    min, max);
+	n = json_object_get_int64(v);
+	if (n < 0 || (uint64_t)n < min || (uint64_t)n > max)
+		return fail(r, path, "%" PRId64 " is out of range: expected %" PRIu64 " to %" PRIu64,
+			    n, min, max);
+	*out = n;
+	return true;
+}
+
+static const char *get_string(struct reader *r, const char *path,
+			      json_object *v)
+{
+	if (!json_object_is_type(v, json_type_string)) {
+		fail(r, path, "expected a string");
+		return NULL;
+	}
+	return json_object_get_string(v);
+}
+
+/* "address" and "port" of obj, as an endpoint. */
+static bool get_endpoint(struct reader *r, const char *path, json_object *obj,
+			 struct endpoint *ep)
+{
+	char sub[PATH_LEN], text[ENDPOINT_STRLEN + 8], err[PARSE_ERR_LEN];
+	json_object *addr = field(obj, "address"), *port = field(obj, "port");
+	const char *a;
+	uint64_t p;
+
+	subpath(sub, path, ".address");
+	if (!addr)
+		return fail(r, path, "missing field \"address\"");
+	a = get_string(r, sub, addr);
+	if (!a)
+		return false;
+	subpath(sub, path, ".port");
+	if (!port)
+		return fail(r, path, "missing field \"port\"");
+	if (!get_uint(r, sub, port, 1, 65535, &p))
+		return false;
+	snprintf(text, sizeof(text), strchr(a, ':') ? "[%s]:%" PRIu64 : "%s:%" PRIu64,
+		 a, p);
+	if (strlen(a) > INET6_ADDRSTRLEN || !parse_endpoint("address", text, ep, err)) {
+		subpath(sub, path, ".address");
+		return fail(r, sub, "invalid address \"%s\"", a);
+	}
+	return true;
+}
+
+static bool read_flags(struct reader *r, const char *path, json_object *v,
+		       uint32_t *flags)
+{
+	char sub[PATH_LEN];
+	size_t n;
+
+	if (!json_object_is_type(v, json_type_array))
+		return fail(r, path, "expected an array of flag names");
+	n = json_object_array_length(v);
+	*flags = 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *name;
+
+		subpath(sub, path, "[%zu]", i);
+		name = get_string(r, sub, json_object_array_get_idx(v, i));
+		if (!name)
+			return false;
+		if (strcmp(name, "silent-drop"))
+			return fail(r, sub, "unknown flag \"%s\": expected silent-drop",
+				    name);
+		*flags |= SVCLB_SVC_F_SILENT_DROP;
+	}
+	return true;
+}
+
+static bool read_backend(struct reader *r, const char *path, json_object *obj,
+			 struct service *s)
+{
+	static const char *const keys[] = { "address", "port", "weight", NULL };
+	char sub[PATH_LEN];
+	struct endpoint ep;
+	struct backend *be;
+	json_object *v;
+	uint64_t weight = 1;
+
+	if (!json_object_is_type(obj, json_type_object))
+		return fail(r, path, "expected an object");
+	if (!known_keys(r, path, obj, keys) || !get_endpoint(r, path, obj, &ep))
+		return false;
+	if (ep.family != s->ep.family)
+		return fail(r, path, "an %s backend of an %s service",
+			    ep.family == AF_INET6 ? "IPv6" : "IPv4",
+			    s->ep.family == AF_INET6 ? "IPv6" : "IPv4");
+	v = field(obj, "weight");
+	subpath(sub, path, ".weight");
+	if (v && !get_uint(r, sub, v, 0, SVCLB_WEIGHT_MAX, &weight))
+		return false;
+	for (size_t i = 0; i < s->nr_backends; i++) {
+		if (!memcmp(&s->backends[i].ep, &ep, sizeof(ep)))
+			return fail(r, path, "the same backend as %.*s[%zu]",
+				    (int)(strrchr(path, '[') - path), path, i);
+	}
+	be = service_add_backend(s);
+	if (!be)
+		return fail(r, path, "out of memory");
+	be->ep = ep;
+	be->weight = weight;
+	return true;
+}
+
+static bool read_service(struct reader *r, const char *path, json_object *obj,
+			 struct table *t)
+{
+	static const char *const keys[] = {
+		"proto", "family", "address", "port", "sched", "flags",
+		"backends", NULL
+	};
+	char sub[PATH_LEN], err[PARSE_ERR_LEN];
+	const char *str;
+	struct endpoint ep;
+	struct service *s;
+	json_object *v;
+	uint8_t proto;
+	bool is_new;
+
+	if (!json_object_is_type(obj, json_type_object))
+		return fail(r, path, "expected an object");
+	if (!known_keys(r, path, obj, keys))
+		return false;
+	v = field(obj, "proto");
+	if (!v)
+		return fail(r, path, "missing field \"proto\"");
+	subpath(sub, path, ".proto");
+	str = get_string(r, sub, v);
+	if (!str)
+		return false;
+	if (!parse_proto(str, &proto, err))
+		return fail(r, sub, "%s", err);
+	if (!get_endpoint(r, path, obj, &ep))
+		return false;
+	v = field(obj, "family");
+	if (v) {
+		subpath(sub, path, ".family");
+		str = get_string(r, sub, v);
+		if (!str)
+			return false;
+		if (strcmp(str, ep.family == AF_INET6 ? "inet6" : "inet"))
+			return fail(r, sub, "\"%s\" does not match the address: expected %s",
+				    str, ep.family == AF_INET6 ? "inet6" : "inet");
+	}
+
+	s = table_get(t, proto, &ep, true, &is_new);
+	if (!s)
+		return fail(r, path, "out of memory");
+	if (!is_new) {
+		char name[SERVICE_NAME_LEN];
+
+		service_name(s, name, sizeof(name));
+		return fail(r, path, "a second definition of the service %s", name);
+	}
+
+	v = field(obj, "sched");
+	if (v) {
+		subpath(sub, path, ".sched");
+		str = get_string(r, sub, v);
+		if (!str)
+			return false;
+		if (!*str || strlen(str) >= sizeof(s->sched))
+			return fail(r, sub, "a scheduler name is 1 to %d characters",
+				    SVCLB_SCHED_NAME_MAX - 1);
+		snprintf(s->sched, sizeof(s->sched), "%s", str);
+	}
+	v = field(obj, "flags");
+	subpath(sub, path, ".flags");
+	if (v && !read_flags(r, sub, v, &s->flags))
+		return false;
+
+	v = field(obj, "backends");
+	if (v) {
+		subpath(sub, path, ".backends");
+		if (!json_object_is_type(v, json_type_array))
+			return fail(r, sub, "expected an array");
+		for (size_t i = 0; i < json_object_array_length(v); i++) {
+			subpath(sub, path, ".backends[%zu]", i);
+			if (!read_backend(r, sub, json_object_array_get_idx(v, i), s))
+				return false;
+		}
+	}
+	return true;
+}
+
+/* Line and column (from 1) of offset in text. */
+static void position(const char *text, size_t offset, int *line, int *col)
+{
+	*line = 1;
+	*col = 1;
+	for (size_t i = 0; i < offset && text[i]; i++) {
+		if (text[i] == '\n') {
+			++*line;
+			*col = 1;
+		} else {
+			++*col;
+		}
+	}
+}
+
+static char *read_all(FILE *f, size_t *len)
+{
+	size_t cap = 65536, n = 0;
+	char *buf = malloc(cap), *p;
+
+	while (buf) {
+		n += fread(buf + n, 1, cap - n - 1, f);
+		if (n < cap - 1)
+			break;
+		cap *= 2;
+		p = realloc(buf, cap);
+		if (!p)
+			free(buf);
+		buf = p;
+	}
+	if (!buf || ferror(f)) {
+		free(buf);
+		return NULL;
+	}
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+/* Parse and check the whole state file into t; false with r->err set. */
+static bool read_state(struct reader *r, struct table *t)
+{
+	static const char *const keys[] = { "services", NULL };
+	struct json_tokener *tok = NULL;
+	json_object *root = NULL, *svcs;
+	FILE *f = stdin;
+	char *text = NULL;
+	size_t len = 0;
+	bool ok = false;
+
+	if (strcmp(r->file, "-")) {
+		f = fopen(r->file, "r");
+		if (!f) {
+			snprintf(r->err, sizeof(r->err), "cannot open %s: %s",
+				 r->file, strerror(errno));
+			return false;
+		}
+	}
+	text = read_all(f, &len);
+	if (f != stdin)
+		fclose(f);
+	if (!text) {
+		snprintf(r->err, sizeof(r->err), "cannot read %s", r->file);
+		return false;
+	}
+
+	tok = json_tokener_new();
+	if (!tok) {
+		snprintf(r->err, sizeof(r->err), "out of memory");
+		goto out;
+	}
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	root = json_tokener_parse_ex(tok, text, (int)len);
+	if (!root || json_tokener_get_parse_end(tok) < len) {
+		enum json_tokener_error e = json_tokener_get_error(tok);
+		size_t end = json_tokener_get_parse_end(tok);
+		int line, col;
+
+		/* Only blanks may follow the value. */
+		while (root && end < len && strchr(" \t\r\n", text[end]))
+			end++;
+		if (root && end == len)
+			goto parsed;
+		position(text, end, &line, &col);
+		snprintf(r->err, sizeof(r->err), "%s:%d:%d: invalid JSON: %s",
+			 strcmp(r->file, "-") ? r->file : "<stdin>", line, col,
+			 root ? "text after the end of the document" :
+			 e == json_tokener_continue ? "unexpected end of input" :
+			 json_tokener_error_desc(e));
+		goto out;
+	}
+parsed:
+	if (!json_object_is_type(root, json_type_object)) {
+		fail(r, "(top level)", "expected an object with \"services\"");
+		goto out;
+	}
+	if (!known_keys(r, "(top level)", root, keys))
+		goto out;
+	svcs = field(root, "services");
+	if (!svcs) {
+		fail(r, "(top level)", "missing field \"services\"");
+		goto out;
+	}
+	if (!json_object_is_type(svcs, json_type_array)) {
+		fail(r, "services", "expected an array");
+		goto out;
+	}
+	for (size_t i = 0; i < json_object_array_length(svcs); i++) {
+		char path[32];
+
+		snprintf(path, sizeof(path), "services[%zu]", i);
+		if (!read_service(r, path, json_object_array_get_idx(svcs, i), t))
+			goto out;
+	}
+	ok = true;
+out:
+	json_object_put(root);
+	json_tokener_free(tok);
+	free(text);
+	return ok;
+}
+
+/* ---- the difference ---- */
+
+enum change { UNCHANGED, CREATE, REPLACE, DELETE };
+
+static const char *sched_of(const struct service *s)
+{
+	return s->sched[0] ? s->sched : SVCLB_SCHED_DEFAULT;
+}
+
+/* Both sorted (table_sort): the same definition and the same backends. */
+static bool same_service(const struct service *a, const struct service *b)
+{
+	if (strcmp(sched_of(a), sched_of(b)) || a->flags != b->flags ||
+	    a->nr_backends != b->nr_backends)
+		return false;
+	for (size_t i = 0; i < a->nr_backends; i++) {
+		const struct backend *x = &a->backends[i], *y = &b->backends[i];
+
+		if (memcmp(&x->ep, &y->ep, sizeof(x->ep)) || x->weight != y->weight)
+			return false;
+	}
+	return true;
+}
+
+struct op {
+	enum change change;
+	const struct service *svc;	/* desired; current for DELETE */
+};
+
+/* The changes from cur to want: deletions first, then want's order. */
+static struct op *plan(const struct table *want, struct table *cur,
+		       size_t *nr_ops, size_t *nr_unchanged)
+{
+	struct op *ops = calloc(want->nr + cur->nr + 1, sizeof(*ops));
+	size_t n = 0;
+	bool is_new;
+
+	*nr_unchanged = 0;
+	if (!ops)
+		return NULL;
+	for (size_t i = 0; i < cur->nr; i++) {
+		const struct service *c = &cur->svcs[i];
+
+		if (!table_get((struct table *)want, c->proto, &c->ep, false, &is_new))
+			ops[n++] = (struct op){ DELETE, c };
+	}
+	for (size_t i = 0; i < want->nr; i++) {
+		const struct service *w = &want->svcs[i];
+		const struct service *c = table_get(cur, w->proto, &w->ep, false,
+						    &is_new);
+
+		if (!c)
+			ops[n++] = (struct op){ CREATE, w };
+		else if (!same_service(w, c))
+			ops[n++] = (struct op){ REPLACE, w };
+		else
+			++*nr_unchanged;
+	}
+	*nr_ops = n;
+	return ops;
+}
+
+/* ---- messages ---- */
+
+static struct nl_msg *op_msg(struct svclb_nl *nl, const struct op *op)
+{
+	static const uint8_t cmds[] = {
+		[CREATE] = SVCLB_CMD_SERVICE_NEW,
+		[REPLACE] = SVCLB_CMD_SERVICE_SET,
+		[DELETE] = SVCLB_CMD_SERVICE_DEL,
+	};
+	const struct service *s = op->svc;
+	struct nlattr *nest, *list, *bnest;
+	struct nl_msg *msg;
+
+	msg = svclb_nl_msg(nl, cmds[op->change], 0);
+	if (!msg)
+		return NULL;
+	nest = svclb_nl_nest(msg, SVCLB_A_SERVICE);
+	if (!nest || svclb_nl_put_key(msg, s->proto, &s->ep))
+		goto full;
+	if (op->change != DELETE) {
+		if (nla_put_string(msg, SVCLB_SVC_A_SCHED, sched_of(s)) < 0 ||
+		    nla_put_u32(msg, SVCLB_SVC_A_FLAGS, s->flags) < 0)
+			goto full;
+		list = svclb_nl_nest(msg, SVCLB_SVC_A_BACKENDS);
+		if (!list)
+			goto full;
+		for (size_t i = 0; i < s->nr_backends; i++) {
+			const struct backend *be = &s->backends[i];
+
+			bnest = svclb_nl_nest(msg, SVCLB_A_BACKEND);
+			if (!bnest ||
+			    nla_put(msg, SVCLB_BE_A_ADDR,
+				    family_addr_len(be->ep.family), be->ep.addr) < 0 ||
+			    nla_put_u16(msg, SVCLB_BE_A_PORT, be->ep.port) < 0 ||
+			    nla_put_u32(msg, SVCLB_BE_A_WEIGHT, be->weight) < 0)
+				goto full;
+			nla_nest_end(msg, bnest);
+		}
+		nla_nest_end(msg, list);
+	}
+	nla_nest_end(msg, nest);
+	return msg;
+
+full:
+	nlmsg_free(msg);
+	svclb_nl_msg_full();
+	return NULL;
+}
+
+/* ---- output ---- */
+
+static const char *const change_names[] = {
+	[UNCHANGED] = "unchanged", [CREATE] = "create",
+	[REPLACE] = "replace", [DELETE] = "delete",
+};
+
+static json_object *backend_state_json(const struct backend *be)
+{
+	char buf[INET6_ADDRSTRLEN];
+	json_object *o = json_object_new_object();
+
+	format_address(&be->ep, buf, sizeof(buf));
+	json_object_object_add(o, "address", json_object_new_string(buf));
+	json_object_object_add(o, "port", json_object_new_int(be->ep.port));
+	json_object_object_add(o, "weight", json_object_new_int64(be->weight));
+	return o;
+}
+
+/* A service as the state format writes it, every field explicit. */
+static json_object *service_state_json(const struct service *s)
+{
+	json_object *o = json_object_new_object();
+	json_object *flags = json_object_new_array();
+	json_object *backends = json_object_new_array();
+	char buf[INET6_ADDRSTRLEN];
+	const char *proto = proto_name(s->proto);
+
+	json_object_object_add(o, "proto", json_object_new_string(proto ? proto : "?"));
+	json_object_object_add(o, "family", json_object_new_string(
+		s->ep.family == AF_INET6 ? "inet6" : "inet"));
+	format_address(&s->ep, buf, sizeof(buf));
+	json_object_object_add(o, "address", json_object_new_string(buf));
+	json_object_object_add(o, "port", json_object_new_int(s->ep.port));
+	json_object_object_add(o, "sched", json_object_new_string(sched_of(s)));
+	if (s->flags & SVCLB_SVC_F_SILENT_DROP)
+		json_object_array_add(flags, json_object_new_string("silent-drop"));
+	json_object_object_add(o, "flags", flags);
+	for (size_t i = 0; i < s->nr_backends; i++)
+		json_object_array_add(backends, backend_state_json(&s->backends[i]));
+	json_object_object_add(o, "backends", backends);
+	return o;
+}
+
+static int print_json(json_object *root, int flags)
+{
+	const char *text = json_object_to_json_string_ext(root,
+			flags | JSON_C_TO_STRING_NOSLASHESCAPE);
+
+	if (!text) {
+		json_object_put(root);
+		report_error("out of memory");
+		return 1;
+	}
+	puts(text);
+	json_object_put(root);
+	return 0;
+}
+
+/* ---- commands ---- */
+
+int cmd_save(const struct command *cmd, int argc, char **argv)
+{
+	struct table t = { 0 };
+	struct svclb_nl nl;
+	json_object *root, *svcs;
+	int ret = 1;
+
+	if (argc > 1)
+		return usage_error(cmd, "unexpected \"%s\"", argv[1]);
+	if (svclb_nl_open(&nl))
+		return 1;
+	if (state_dump(&nl, &t))
+		goto out;
+	table_sort(&t);
+	root = json_object_new_object();
+	svcs = json_object_new_array();
+	for (size_t i = 0; i < t.nr; i++)
+		json_object_array_add(svcs, service_state_json(&t.svcs[i]));
+	json_object_object_add(root, "services", svcs);
+	if (print_json(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED))
+		goto out;
+	ret = finish_output();
+out:
+	table_free(&t);
+	svclb_nl_close(&nl);
+	return ret;
+}
+
+static void print_plan(const struct op *ops, size_t n)
+{
+	static const char marks[] = { [CREATE] = '+', [REPLACE] = '~', [DELETE] = '-' };
+	char name[SERVICE_NAME_LEN];
+
+	for (size_t i = 0; i < n; i++) {
+		service_name(ops[i].svc, name, sizeof(name));
+		printf("%c %s", marks[ops[i].change], name);
+		if (ops[i].change != DELETE)
+			printf("  sched %s  %zu backend%s", sched_of(ops[i].svc),
+			       ops[i].svc->nr_backends,
+			       ops[i].svc->nr_backends == 1 ? "" : "s");
+		putchar('\n');
+	}
+}
+
+int cmd_apply(const struct command *cmd, int argc, char **argv)
+{
+	struct reader r = { .file = NULL };
+	struct table want = { 0 }, cur = { 0 };
+	struct svclb_nl_req *reqs = NULL;
+	size_t nr_ops = 0, nr_unchanged, nr_calls = 0, nr_failed = 0;
+	size_t counts[4] = { 0 };
+	bool dry_run = false, nl_open = false;
+	struct op *ops = NULL;
+	struct svclb_nl nl;
+	json_object *root = NULL, *failed = NULL;
+	int ret = 1;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-f") || !strcmp(argv[i], "--file")) {
+			if (i + 1 == argc)
+				return usage_error(cmd, "%s needs a FILE, or - for standard input",
+						   argv[i]);
+			r.file = argv[++i];
+		} else if (!strcmp(argv[i], "-n") || !strcmp(argv[i], "--dry-run")) {
+			dry_run = true;
+		} else if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json")) {
+			json_output = true;
+		} else {
+			return usage_error(cmd, "unexpected \"%s\"", argv[i]);
+		}
+	}
+	if (!r.file)
+		return usage_error(cmd, "missing -f FILE (- for standard input)");
+
+	if (!read_state(&r, &want)) {
+		report_error("%s; nothing was changed", r.err);
+		goto out;
+	}
+	if (svclb_nl_open(&nl))
+		goto out;
+	nl_open = true;
+	if (state_dump(&nl, &cur))
+		goto out;
+	table_sort(&want);
+	table_sort(&cur);
+	ops = plan(&want, &cur, &nr_ops, &nr_unchanged);
+	if (!ops) {
+		report_error("out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < nr_ops; i++)
+		counts[ops[i].change]++;
+
+	if (!dry_run && nr_ops) {
+		reqs = calloc(nr_ops, sizeof(*reqs));
+		if (!reqs) {
+			report_error("out of memory");
+			goto out;
+		}
+		for (size_t i = 0; i < nr_ops; i++) {
+			reqs[i].msg = op_msg(&nl, &ops[i]);
+			if (!reqs[i].msg) {
+				for (size_t j = 0; j < i; j++)
+					nlmsg_free(reqs[j].msg);
+				goto out;
+			}
+		}
+		if (svclb_nl_batch(&nl, reqs, nr_ops, &nr_calls))
+			goto out;
+	}
+
+	if (json_output)
+		failed = json_object_new_array();
+	for (size_t i = 0; reqs && i < nr_ops; i++) {
+		char name[SERVICE_NAME_LEN];
+		const char *why;
+
+		if (!reqs[i].error)
+			continue;
+		nr_failed++;
+		counts[ops[i].change]--;
+		service_name(ops[i].svc, name, sizeof(name));
+		why = reqs[i].ext_msg[0] ? reqs[i].ext_msg : strerror(-reqs[i].error);
+		if (json_output) {
+			json_object *o = json_object_new_object();
+
+			json_object_object_add(o, "service", json_object_new_string(name));
+			json_object_object_add(o, "change",
+					       json_object_new_string(change_names[ops[i].change]));
+			json_object_object_add(o, "error", json_object_new_string(why));
+			json_object_array_add(failed, o);
+		} else {
+			fprintf(stderr, "svcadm: %s: %s refused, %s: %s\n", name,
+				change_names[ops[i].change],
+				ops[i].change == CREATE ? "not created" : "left as it was",
+				why);
+		}
+	}
+
+	if (json_output) {
+		root = json_object_new_object();
+		json_object_object_add(root, "dry_run", json_object_new_boolean(dry_run));
+		json_object_object_add(root, "created", json_object_new_int64(counts[CREATE]));
+		json_object_object_add(root, "replaced", json_object_new_int64(counts[REPLACE]));
+		json_object_object_add(root, "deleted", json_object_new_int64(counts[DELETE]));
+		json_object_object_add(root, "unchanged", json_object_new_int64(nr_unchanged));
+		json_object_object_add(root, "messages",
+				       json_object_new_int64(dry_run ? 0 : nr_ops));
+		json_object_object_add(root, "sendmsg_calls", json_object_new_int64(nr_calls));
+		json_object_object_add(root, "failed", failed);
+		failed = NULL;
+		if (dry_run) {
+			json_object *planned = json_object_new_array();
+
+			for (size_t i = 0; i < nr_ops; i++) {
+				json_object *o = service_state_json(ops[i].svc);
+
+				json_object_object_add(o, "change",
+						       json_object_new_string(change_names[ops[i].change]));
+				json_object_array_add(planned, o);
+			}
+			json_object_object_add(root, "plan", planned);
+		}
+		if (print_json(root, JSON_C_TO_STRING_PLAIN))
+			goto out;
+	} else {
+		if (dry_run)
+			print_plan(ops, nr_ops);
+		printf("%s%zu created, %zu replaced, %zu deleted, %zu unchanged; %zu netlink message%s in %zu sendmsg call%s\n",
+		       dry_run ? "dry run, would be: " : "",
+		       counts[CREATE], counts[REPLACE], counts[DELETE], nr_unchanged,
+		       dry_run ? 0 : nr_ops, nr_ops == 1 && !dry_run ? "" : "s",
+		       nr_calls, nr_calls == 1 ? "" : "s");
+		if (nr_failed)
+			fprintf(stderr, "svcadm: %zu of %zu changes refused; the other services have their new state\n",
+				nr_failed, nr_ops);
+	}
+	ret = finish_output() || nr_failed ? 1 : 0;
+out:
+	json_object_put(failed);
+	free(reqs);
+	free(ops);
+	table_free(&want);
+	table_free(&cur);
+	if (nl_open)
+		svclb_nl_close(&nl);
+	return ret;
+}
