@@ -30,6 +30,7 @@ TESTS=(
 	"flood.sh"
 	"unload.sh"
 	"concurrency.sh"
+	"apply.sh"
 	"hairpin.sh"
 	"datapath.sh --conntrack"
 	"datapath.sh --conntrack --ipv6"
