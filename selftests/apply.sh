@@ -87,7 +87,7 @@ check "invalid files changed nothing" test "$(saved)" = "$before"
 # The kernel refuses one service: it keeps its old state, the others change.
 state three <<EOF
 {"services": [
- {"proto": "tcp", "address": "$VIP4", "port": 80, "sched": "no-such-scheduler",
+ {"proto": "tcp", "address": "$VIP4", "port": 80, "sched": "nosuchsched",
   "backends": [{"address": "$b3", "port": 8080}]},
  {"proto": "udp", "address": "$VIP4", "port": 53, "sched": "rr",
   "backends": [{"address": "$b2", "port": 8080}]},

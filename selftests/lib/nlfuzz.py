@@ -48,7 +48,7 @@ A_SERVICE, A_BACKEND, A_CONFIG = 1, 2, 3
  S_BACKENDS) = range(1, 9)
 B_ADDR, B_PORT, B_WEIGHT, B_STATS = range(1, 5)
 CFG_TIMEOUTS = list(range(1, 6))
-CFG_MAX_FLOWS, CFG_FLOWS = 6, 7
+CFG_MAX_FLOWS, CFG_FLOWS, CFG_MASQ_MARK, CFG_MASQ_MASK = 6, 7, 8, 9
 WEIGHT_MAX, TIMEOUT_MAX, BACKENDS_MAX = 65535, 2000000, 65521
 
 # The policies of kmod/netlink.c: type -> (kind, nested policy, maxtype).
@@ -57,7 +57,7 @@ SVC_POL = ({S_FAMILY: "u16", S_PROTO: "u8", S_ADDR: "bin", S_PORT: "u16",
             S_BACKENDS: "nest"}, 8)
 BE_POL = ({B_ADDR: "bin", B_PORT: "u16", B_WEIGHT: "u32", B_STATS: "nest"}, 4)
 CFG_POL = ({**{t: "u32" for t in CFG_TIMEOUTS}, CFG_MAX_FLOWS: "u32",
-            CFG_FLOWS: "u32"}, 7)
+            CFG_FLOWS: "u32", CFG_MASQ_MARK: "u32", CFG_MASQ_MASK: "u32"}, 9)
 TOP_POL = ({A_SERVICE: ("nest", SVC_POL), A_BACKEND: ("nest", BE_POL),
             A_CONFIG: ("nest", CFG_POL)}, 3)
 FIXED = {"u8": 1, "u16": 2, "u32": 4}
@@ -347,7 +347,15 @@ class Model:
                 raise Invalid(ERANGE, False, "timeout out of range")
         if CFG_MAX_FLOWS in tb and not get(tb, CFG_MAX_FLOWS, "I"):
             raise Invalid(ERANGE, False, "flow bound 0")
-        return (cmd, {t: get(tb, t, "I") for t in tb})
+        new = {t: get(tb, t, "I") for t in tb}
+        # A mark given alone comes with a mask of its own bits.
+        if CFG_MASQ_MARK in new and CFG_MASQ_MASK not in new:
+            new[CFG_MASQ_MASK] = new[CFG_MASQ_MARK]
+        mark = new.get(CFG_MASQ_MARK, self.config.get(CFG_MASQ_MARK, 0))
+        mask = new.get(CFG_MASQ_MASK, self.config.get(CFG_MASQ_MASK, 0))
+        if mark & ~mask:
+            raise Invalid(EINVAL, False, "masquerade mark outside its mask")
+        return (cmd, new)
 
     def apply(self, eff):
         if eff is None:
