@@ -121,9 +121,9 @@ bool __init svclb_flow_selftest(void)
 	}
 
 	mutex_lock(&sn->lock);
-	svc = svclb_service_create(sn, &key, &svclb_sched_rr, 0);
+	svc = svclb_service_create(sn, &key, &svclb_sched_rr, 0, NULL, 0);
 	ST_CHECK(!IS_ERR(svc));
-	ST_CHECK(PTR_ERR(svclb_service_create(sn, &key, &svclb_sched_rr, 0)) ==
+	ST_CHECK(PTR_ERR(svclb_service_create(sn, &key, &svclb_sched_rr, 0, NULL, 0)) ==
 		 -EEXIST);
 	ST_CHECK(svclb_service_lookup(sn, &key) == svc);
 	memset(&addr, 0, sizeof(addr));
