@@ -155,16 +155,18 @@ static bool read_flags(struct reader *r, const char *path, json_object *v,
 	n = json_object_array_length(v);
 	*flags = 0;
 	for (size_t i = 0; i < n; i++) {
+		const struct flag_name *f;
 		const char *name;
 
 		subpath(sub, path, "[%zu]", i);
 		name = get_string(r, sub, json_object_array_get_idx(v, i));
 		if (!name)
 			return false;
-		if (strcmp(name, "silent-drop"))
-			return fail(r, sub, "unknown flag \"%s\": expected silent-drop",
-				    name);
-		*flags |= SVCLB_SVC_F_SILENT_DROP;
+		for (f = svc_flags; f->name && strcmp(f->name, name); f++)
+			;
+		if (!f->name)
+			return fail(r, sub, "unknown flag \"%s\"", name);
+		*flags |= f->flag;
 	}
 	return true;
 }
@@ -553,8 +555,9 @@ static json_object *service_state_json(const struct service *s)
 	json_object_object_add(o, "address", json_object_new_string(buf));
 	json_object_object_add(o, "port", json_object_new_int(s->ep.port));
 	json_object_object_add(o, "sched", json_object_new_string(sched_of(s)));
-	if (s->flags & SVCLB_SVC_F_SILENT_DROP)
-		json_object_array_add(flags, json_object_new_string("silent-drop"));
+	for (const struct flag_name *f = svc_flags; f->name; f++)
+		if (s->flags & f->flag)
+			json_object_array_add(flags, json_object_new_string(f->name));
 	json_object_object_add(o, "flags", flags);
 	for (size_t i = 0; i < s->nr_backends; i++)
 		json_object_array_add(backends, backend_state_json(&s->backends[i]));
