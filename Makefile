@@ -60,7 +60,7 @@ check: deps
 # log for their reports. The kernel is built once (~20 min) and cached
 # outside the tree. SMOKE=1 runs a few tests only, DEBUG_TESTS the ones given,
 # e.g. DEBUG_TESTS="'unload.sh --cycles 100' 'concurrency.sh --seconds 300'".
-DEBUG_SMOKE_TESTS = module_selftest.sh netlink.sh 'datapath.sh --conntrack' unload.sh
+DEBUG_SMOKE_TESTS = module_selftest.sh netlink.sh 'datapath.sh --conntrack' 'unload.sh --cycles 2'
 DEBUG_TESTS ?= $(if $(SMOKE),$(DEBUG_SMOKE_TESTS))
 DEBUG_TIMEOUT ?= $(if $(SMOKE),1800,5400)
 TEST_TIMEOUT ?= 900
