@@ -308,6 +308,8 @@ void table_sort(struct table *t)
 			      backend_cmp);
 	}
 	/* The slots follow the services to their new places. */
+	if (!t->nr)
+		return;
 	memset(t->slots, 0, t->nr_slots * sizeof(*t->slots));
 	for (size_t i = 0; i < t->nr; i++)
 		*find_slot(t, t->svcs[i].proto, &t->svcs[i].ep) = i + 1;
