@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
-/* svcadm config: show or change the namespace's timeouts and flow bound. */
+/*
+ * svcadm config: show or change the namespace's timeouts, flow bound and
+ * flow hash seed.
+ */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <json.h>
@@ -14,21 +18,23 @@
 static const struct {
 	const char *name;
 	int attr;
+	bool u64;	/* else u32 */
 } keys[] = {
-	{ "timeout-tcp-syn", SVCLB_CFG_A_TIMEOUT_TCP_SYN },
-	{ "timeout-tcp", SVCLB_CFG_A_TIMEOUT_TCP },
-	{ "timeout-tcp-closing", SVCLB_CFG_A_TIMEOUT_TCP_CLOSING },
-	{ "timeout-udp", SVCLB_CFG_A_TIMEOUT_UDP },
-	{ "timeout-sctp", SVCLB_CFG_A_TIMEOUT_SCTP },
-	{ "max-flows", SVCLB_CFG_A_MAX_FLOWS },
-	{ "flows", SVCLB_CFG_A_FLOWS },	/* read-only */
+	{ "timeout-tcp-syn", SVCLB_CFG_A_TIMEOUT_TCP_SYN, false },
+	{ "timeout-tcp", SVCLB_CFG_A_TIMEOUT_TCP, false },
+	{ "timeout-tcp-closing", SVCLB_CFG_A_TIMEOUT_TCP_CLOSING, false },
+	{ "timeout-udp", SVCLB_CFG_A_TIMEOUT_UDP, false },
+	{ "timeout-sctp", SVCLB_CFG_A_TIMEOUT_SCTP, false },
+	{ "max-flows", SVCLB_CFG_A_MAX_FLOWS, false },
+	{ "seed", SVCLB_CFG_A_SEED, true },
+	{ "flows", SVCLB_CFG_A_FLOWS, false },	/* read-only, last */
 };
 
 #define NR_KEYS (sizeof(keys) / sizeof(keys[0]))
 
 struct config {
 	bool have[NR_KEYS];
-	uint32_t value[NR_KEYS];
+	uint64_t value[NR_KEYS];
 };
 
 static int parse_config(struct nlmsghdr *nlh, void *arg)
@@ -43,7 +49,10 @@ static int parse_config(struct nlmsghdr *nlh, void *arg)
 	for (size_t i = 0; i < NR_KEYS; i++) {
 		struct nlattr *a = ctb[keys[i].attr];
 
-		if (a && nla_len(a) == sizeof(uint32_t)) {
+		if (a && keys[i].u64 && nla_len(a) == sizeof(uint64_t)) {
+			c->have[i] = true;
+			c->value[i] = nla_get_u64(a);
+		} else if (a && !keys[i].u64 && nla_len(a) == sizeof(uint32_t)) {
 			c->have[i] = true;
 			c->value[i] = nla_get_u32(a);
 		}
@@ -69,15 +78,29 @@ static int show(struct svclb_nl *nl)
 		for (size_t i = 0; i < NR_KEYS; i++)
 			if (c.have[i])
 				json_object_object_add(o, keys[i].name,
-						       json_object_new_int64(c.value[i]));
+						       json_object_new_uint64(c.value[i]));
 		puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 		json_object_put(o);
 	} else {
 		for (size_t i = 0; i < NR_KEYS; i++)
 			if (c.have[i])
-				printf("%s %u\n", keys[i].name, c.value[i]);
+				printf("%s %" PRIu64 "\n", keys[i].name,
+				       c.value[i]);
 	}
 	return finish_output();
+}
+
+/* A 32-bit decimal value, or for a 64-bit key decimal or 0x hexadecimal. */
+static bool parse_value(size_t k, const char *s, uint64_t *v)
+{
+	uint32_t v32;
+
+	if (keys[k].u64)
+		return parse_u64(s, true, v);
+	if (!parse_u32(s, false, &v32))
+		return false;
+	*v = v32;
+	return true;
 }
 
 int cmd_config(const struct command *cmd, int argc, char **argv)
@@ -86,7 +109,7 @@ int cmd_config(const struct command *cmd, int argc, char **argv)
 	struct nl_msg *msg;
 	struct nlattr *nest;
 	int nargs = 0, ret = 1;
-	uint32_t v;
+	uint64_t v;
 
 	/* -j anywhere; everything else comes in KEY VALUE pairs. */
 	for (int i = 1; i < argc; i++) {
@@ -105,7 +128,7 @@ int cmd_config(const struct command *cmd, int argc, char **argv)
 				break;
 		if (k == NR_KEYS - 1)
 			return usage_error(cmd, "unknown setting \"%s\"", argv[i]);
-		if (!parse_u32(argv[i + 1], false, &v))
+		if (!parse_value(k, argv[i + 1], &v))
 			return usage_error(cmd, "invalid %s \"%s\": not a number",
 					   argv[i], argv[i + 1]);
 	}
@@ -126,8 +149,9 @@ int cmd_config(const struct command *cmd, int argc, char **argv)
 		for (size_t k = 0; k < NR_KEYS - 1; k++) {
 			if (strcmp(argv[i], keys[k].name))
 				continue;
-			parse_u32(argv[i + 1], false, &v);
-			if (nla_put_u32(msg, keys[k].attr, v) < 0)
+			parse_value(k, argv[i + 1], &v);
+			if ((keys[k].u64 ? nla_put_u64(msg, keys[k].attr, v)
+					 : nla_put_u32(msg, keys[k].attr, v)) < 0)
 				goto full;
 		}
 	}

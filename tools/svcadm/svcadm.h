@@ -46,5 +46,6 @@ int cmd_backend(const struct command *cmd, int argc, char **argv);
 int cmd_list(const struct command *cmd, int argc, char **argv);
 int cmd_flush(const struct command *cmd, int argc, char **argv);
 int cmd_config(const struct command *cmd, int argc, char **argv);
+int cmd_lookup(const struct command *cmd, int argc, char **argv);
 
 #endif
