@@ -20,6 +20,10 @@ TESTS=(
 	"offload.sh"
 	"timeouts.sh"
 	"unload.sh"
+	"sched.sh"
+	"maglev.sh"
+	"crossnode.sh"
+	"reload.sh"
 	"datapath.sh --conntrack"
 	"datapath.sh --conntrack --ipv6"
 )

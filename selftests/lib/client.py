@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 """Test client: COUNT requests to ADDR:PORT over TCP or UDP, each from a new
 source port, each checked to come back byte for byte (and, for UDP, from
-ADDR:PORT itself). Prints a JSON tally of the backends that answered."""
+ADDR:PORT itself). Prints a JSON tally of the backends that answered, and
+with --sequence the list of them in order."""
 
 import argparse
 import json
@@ -45,9 +46,12 @@ def main():
     p.add_argument("count", type=int)
     p.add_argument("--size", type=int, default=100)
     p.add_argument("--timeout", type=float, default=2.0)
+    p.add_argument("--sequence", action="store_true")
     a = p.parse_args()
     once = tcp_once if a.proto == "tcp" else udp_once
     tally = {"backends": {}, "errors": 0, "corrupt": 0, "wrong_source": 0}
+    if a.sequence:
+        tally["sequence"] = []
     for _ in range(a.count):
         payload = os.urandom(a.size)
         try:
@@ -57,6 +61,8 @@ def main():
             tally["last_error"] = str(e)
             continue
         tally["backends"][backend] = tally["backends"].get(backend, 0) + 1
+        if a.sequence:
+            tally["sequence"].append(backend)
         tally["corrupt"] += not intact
         if src is not None and src[:2] != (a.addr, a.port):
             tally["wrong_source"] += 1
