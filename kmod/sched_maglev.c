@@ -24,7 +24,9 @@
  * table would). One backend needs no precision: 251 slots. Above 100
  * backends M stays 65521, still at least 100 n up to 655 backends; above
  * 65521 backends the table cannot hold them all and the set is refused.
- * Slots hold 1 byte up to 255 backends, 2 bytes above.
+ * Slots hold 1 byte up to 255 backends, 2 bytes above, in an allocation of
+ * their own: the sizes, just below powers of two, then fit their slab or
+ * pages with nothing to spare.
  */
 #include <linux/bitmap.h>
 #include <linux/ktime.h>
@@ -48,7 +50,7 @@ static const siphash_key_t maglev_be_key = {
 struct maglev {
 	u32 size;		/* M, prime */
 	bool wide;		/* 2-byte slots */
-	u8 slots[];		/* M indexes into set->be[], 1 or 2 bytes each */
+	void *slots;		/* M indexes into set->be[], 1 or 2 bytes each */
 };
 
 struct maglev_turn {
@@ -74,14 +76,14 @@ static u32 maglev_size(unsigned int n)
 
 static size_t maglev_bytes(u32 size, bool wide)
 {
-	return sizeof(struct maglev) + (size_t)size * (wide ? 2 : 1);
+	return (size_t)size * (wide ? 2 : 1);
 }
 
 static u32 maglev_slot_get(const struct maglev *mg, u32 slot)
 {
 	if (mg->wide)
 		return ((const u16 *)mg->slots)[slot];
-	return mg->slots[slot];
+	return ((const u8 *)mg->slots)[slot];
 }
 
 static void maglev_slot_set(struct maglev *mg, u32 slot, u32 idx)
@@ -89,7 +91,14 @@ static void maglev_slot_set(struct maglev *mg, u32 slot, u32 idx)
 	if (mg->wide)
 		((u16 *)mg->slots)[slot] = idx;
 	else
-		mg->slots[slot] = idx;
+		((u8 *)mg->slots)[slot] = idx;
+}
+
+static void maglev_free(struct maglev *mg)
+{
+	if (mg)
+		kvfree(mg->slots);
+	kfree(mg);
 }
 
 /* SipHash of the 16 address bytes (IPv4: 4, then zeros) and the port. */
@@ -155,13 +164,16 @@ static int maglev_build(struct svclb_be_set *set)
 		return -E2BIG;
 	start = ktime_get();
 	size = maglev_size(n);
-	mg = kvzalloc(maglev_bytes(size, n > U8_MAX), GFP_KERNEL);
-	turns = kvmalloc_array(n, sizeof(*turns), GFP_KERNEL);
-	taken = bitmap_zalloc(size, GFP_KERNEL);
-	if (!mg || !turns || !taken)
-		goto out;
+	mg = kzalloc(sizeof(*mg), GFP_KERNEL);
+	if (!mg)
+		return -ENOMEM;
 	mg->size = size;
 	mg->wide = n > U8_MAX;
+	mg->slots = kvmalloc(maglev_bytes(size, mg->wide), GFP_KERNEL);
+	turns = kvmalloc_array(n, sizeof(*turns), GFP_KERNEL);
+	taken = bitmap_zalloc(size, GFP_KERNEL);
+	if (!mg->slots || !turns || !taken)
+		goto out;
 
 	for (i = 0; i < n; i++) {
 		turns[i] = (struct maglev_turn) {
@@ -186,13 +198,13 @@ static int maglev_build(struct svclb_be_set *set)
 out:
 	bitmap_free(taken);
 	kvfree(turns);
-	kvfree(mg);
+	maglev_free(mg);
 	return err;
 }
 
 static void maglev_destroy(struct svclb_be_set *set)
 {
-	kvfree(set->sched_data);
+	maglev_free(set->sched_data);
 }
 
 static struct svclb_backend *maglev_pick(struct svclb_be_set *set,
