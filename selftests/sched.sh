@@ -110,8 +110,8 @@ for family in 4 6; do
 	# 16.7, 33.3 and 50 %, give or take 2.5 (more than 3.5 standard errors).
 	check "IPv$family maglev: new flows over weights 1, 2, 3: $m0 %, $m1 %, $m2 %" \
 		"$PY" -c "import sys; sys.exit(not (abs($m0 - 100 / 6) <= 2.5 and abs($m1 - 200 / 6) <= 2.5 and abs($m2 - 50) <= 2.5))"
-	out=$(client udp $VIP 85 30 --timeout 10)
-	check "IPv$family maglev: 30 flows reach the 3 backends ($(counts "$out"))" \
+	out=$(client udp $VIP 85 60 --timeout 10)
+	check "IPv$family maglev: 60 flows reach the 3 backends ($(counts "$out"))" \
 		json_check "d['errors'] == 0 and len(d['backends']) == 3" <<<"$out"
 	svcadm_n flush
 done
