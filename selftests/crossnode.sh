@@ -32,10 +32,10 @@ topo() {
 		ip netns add "$ns" && ip -n "$ns" link set lo up || return 1
 	done
 	ip -n "$NS_L" link add front type bridge && ip -n "$NS_L" link add back type bridge || return 1
-	# port NS DEV BRIDGE: a veth from NS into the bridge
+	# port NS DEV BRIDGE: a veth from NS into the bridge, lDEV on its side
 	port() {
-		ip link add "$2" netns "$1" type veth peer "$1-$2" netns "$NS_L" &&
-			ip -n "$NS_L" link set "$1-$2" master "$3" up && ip -n "$1" link set "$2" up
+		ip link add "$2" netns "$1" type veth peer "l$2" netns "$NS_L" &&
+			ip -n "$NS_L" link set "l$2" master "$3" up && ip -n "$1" link set "$2" up
 	}
 	port "$NS_C" c0 front && port "$NS_N" a0 front && port "$NS_M" m0 front &&
 		port "$NS_N" a1 back && port "$NS_M" m1 back && port "$NS_B" b0 back || return 1
