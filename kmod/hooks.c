@@ -135,11 +135,19 @@ static void svclb_flow_touch(struct svclb_flow *flow, const struct svclb_pkt *p,
 		WRITE_ONCE(flow->state, state);
 }
 
+/* A SYN without ACK: the first packet of a TCP connection. */
+static bool svclb_tcp_opening(const struct svclb_pkt *p)
+{
+	return (p->tcp_flags & (SVCLB_TCP_SYN | SVCLB_TCP_ACK)) == SVCLB_TCP_SYN;
+}
+
 static u8 svclb_flow_initial_state(const struct svclb_pkt *p)
 {
 	switch (p->t.proto) {
 	case IPPROTO_TCP:
-		return SVCLB_FLOW_TCP_NEW;
+		/* Mid-stream: established through another node, or before. */
+		return svclb_tcp_opening(p) ? SVCLB_FLOW_TCP_NEW :
+					      SVCLB_FLOW_TCP_ESTABLISHED;
 	case IPPROTO_SCTP:
 		return SVCLB_FLOW_SCTP;
 	default:
@@ -279,7 +287,13 @@ static unsigned int svclb_request(void *priv, struct sk_buff *skb,
 	}
 	if (!flow) {
 		set = rcu_dereference(svc->set);
-		if (!set)
+		/*
+		 * A mid-stream TCP packet of an unknown flow keeps its backend
+		 * only with a consistent scheduler; another would pick a
+		 * backend that does not know the connection.
+		 */
+		if (!set || (p.t.proto == IPPROTO_TCP && !svclb_tcp_opening(&p) &&
+			     !set->sched->consistent))
 			return svclb_no_backend(svc, skb, state, &p);
 		be = set->sched->pick(set, &p.t);
 		flow = svclb_flow_create(sn, &p.t, be,

@@ -53,7 +53,8 @@ static struct pernet_operations svclb_net_ops = {
 static bool __init svclb_selftest(void)
 {
 #ifdef DEBUG
-	if (!svclb_nat_selftest() || !svclb_flow_selftest())
+	if (!svclb_nat_selftest() || !svclb_flow_selftest() ||
+	    !svclb_sched_selftest() || !svclb_maglev_selftest())
 		return false;
 	pr_info("svclb: self-tests: pass\n");
 #endif

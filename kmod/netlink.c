@@ -41,12 +41,19 @@ static const struct nla_policy svclb_cfg_policy[SVCLB_CFG_A_MAX + 1] = {
 	[SVCLB_CFG_A_FLOWS] = { .type = NLA_U32 },
 	[SVCLB_CFG_A_MASQ_MARK] = { .type = NLA_U32 },
 	[SVCLB_CFG_A_MASQ_MASK] = { .type = NLA_U32 },
+	[SVCLB_CFG_A_SEED] = { .type = NLA_U64 },
+};
+
+static const struct nla_policy svclb_lk_policy[SVCLB_LK_A_MAX + 1] = {
+	[SVCLB_LK_A_CLIENT_ADDR] = { .type = NLA_BINARY },
+	[SVCLB_LK_A_CLIENT_PORT] = { .type = NLA_U16 },
 };
 
 static const struct nla_policy svclb_policy[SVCLB_A_MAX + 1] = {
 	[SVCLB_A_SERVICE] = NLA_POLICY_NESTED(svclb_svc_policy),
 	[SVCLB_A_BACKEND] = NLA_POLICY_NESTED(svclb_be_policy),
 	[SVCLB_A_CONFIG] = NLA_POLICY_NESTED(svclb_cfg_policy),
+	[SVCLB_A_LOOKUP] = NLA_POLICY_NESTED(svclb_lk_policy),
 };
 
 /* Which flow state each timeout attribute sets. */
@@ -89,6 +96,9 @@ static int svclb_explain(struct genl_info *info, int err)
 {
 	if (err == -ENOMEM)
 		NL_SET_ERR_MSG(info->extack, "out of memory");
+	else if (err == -E2BIG)
+		NL_SET_ERR_MSG(info->extack,
+			       "too many backends for the service's scheduler");
 	return err;
 }
 
@@ -577,7 +587,9 @@ static int svclb_config_get(struct sk_buff *skb, struct genl_info *info)
 	    nla_put_u32(msg, SVCLB_CFG_A_FLOWS,
 			max(atomic_read(&sn->nr_flows), 0)) ||
 	    nla_put_u32(msg, SVCLB_CFG_A_MASQ_MARK, (u32)sn->masq) ||
-	    nla_put_u32(msg, SVCLB_CFG_A_MASQ_MASK, sn->masq >> 32))
+	    nla_put_u32(msg, SVCLB_CFG_A_MASQ_MASK, sn->masq >> 32) ||
+	    nla_put_u64_64bit(msg, SVCLB_CFG_A_SEED, READ_ONCE(sn->seed),
+			      SVCLB_CFG_A_PAD))
 		goto nospace;
 	nla_nest_end(msg, nest);
 	genlmsg_end(msg, hdr);
@@ -649,6 +661,8 @@ static int svclb_config_set(struct sk_buff *skb, struct genl_info *info)
 	if (tb[SVCLB_CFG_A_MAX_FLOWS])
 		WRITE_ONCE(sn->max_flows, nla_get_u32(tb[SVCLB_CFG_A_MAX_FLOWS]));
 	WRITE_ONCE(sn->masq, (u64)mask << 32 | mark);
+	if (tb[SVCLB_CFG_A_SEED])
+		WRITE_ONCE(sn->seed, nla_get_u64(tb[SVCLB_CFG_A_SEED]));
 	return 0;
 }
 
@@ -771,6 +785,157 @@ cancel:
 	return -EMSGSIZE;
 }
 
+/* A backend's address, port and weight in a nest of type @type. */
+static int svclb_put_backend_ref(struct sk_buff *skb, int type,
+				 const struct svclb_backend *be)
+{
+	struct nlattr *nest = nla_nest_start(skb, type);
+
+	if (!nest ||
+	    svclb_put_addr(skb, SVCLB_BE_A_ADDR, be->svc->key.family,
+			   &be->addr) ||
+	    nla_put_u16(skb, SVCLB_BE_A_PORT, ntohs(be->port)) ||
+	    nla_put_u32(skb, SVCLB_BE_A_WEIGHT, READ_ONCE(be->weight)))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static const u8 svclb_flow_states[SVCLB_FLOW_STATE_MAX] = {
+	[SVCLB_FLOW_UDP] = SVCLB_FLOW_STATE_UDP,
+	[SVCLB_FLOW_TCP_NEW] = SVCLB_FLOW_STATE_TCP_SYN,
+	[SVCLB_FLOW_TCP_ESTABLISHED] = SVCLB_FLOW_STATE_TCP_ESTABLISHED,
+	[SVCLB_FLOW_TCP_CLOSING] = SVCLB_FLOW_STATE_TCP_CLOSING,
+	[SVCLB_FLOW_SCTP] = SVCLB_FLOW_STATE_SCTP,
+};
+
+/* The tuple of a lookup request: the client to the service. */
+static int svclb_parse_lookup(struct genl_info *info,
+			      const struct svclb_service *svc,
+			      struct svclb_tuple *t)
+{
+	struct netlink_ext_ack *extack = info->extack;
+	struct nlattr *nest = info->attrs[SVCLB_A_LOOKUP];
+	struct nlattr *tb[SVCLB_LK_A_MAX + 1];
+	u16 family = svc->key.family;
+	int err;
+
+	if (!nest) {
+		NL_SET_ERR_MSG(extack, "missing lookup attribute");
+		return -EINVAL;
+	}
+	err = nla_parse_nested(tb, SVCLB_LK_A_MAX, nest, svclb_lk_policy,
+			       extack);
+	if (err)
+		return err;
+	if (!tb[SVCLB_LK_A_CLIENT_ADDR]) {
+		NL_SET_ERR_MSG_ATTR(extack, nest, "missing client address");
+		return -EINVAL;
+	}
+	if (!tb[SVCLB_LK_A_CLIENT_PORT]) {
+		NL_SET_ERR_MSG_ATTR(extack, nest, "missing client port");
+		return -EINVAL;
+	}
+	memset(t, 0, sizeof(*t));
+	if (svclb_get_addr(tb[SVCLB_LK_A_CLIENT_ADDR], &family, &t->src)) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[SVCLB_LK_A_CLIENT_ADDR],
+				    "client address family differs from the service's");
+		return -EAFNOSUPPORT;
+	}
+	t->sport = htons(nla_get_u16(tb[SVCLB_LK_A_CLIENT_PORT]));
+	if (!t->sport) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[SVCLB_LK_A_CLIENT_PORT],
+				    "client port must not be 0");
+		return -EINVAL;
+	}
+	t->dst = svc->key.addr;
+	t->dport = svc->key.port;
+	t->proto = svc->key.proto;
+	t->family = svc->key.family;
+	return 0;
+}
+
+/* The backends of the flow and of a new flow; under RCU. */
+static int svclb_put_lookup(struct sk_buff *msg, struct svclb_net *sn,
+			    struct svclb_service *svc,
+			    const struct svclb_tuple *t)
+{
+	struct svclb_backend *be = NULL;
+	struct svclb_be_set *set;
+	struct svclb_flow *flow;
+
+	set = rcu_dereference(svc->set);
+	if (set && set->sched->peek)
+		be = set->sched->peek(set, t);
+	if (be && svclb_put_backend_ref(msg, SVCLB_LK_A_NEW, be))
+		return -EMSGSIZE;
+	flow = svclb_flow_lookup_orig(sn, t);
+	if (!flow || READ_ONCE(flow->be->dead) ||
+	    svclb_flow_expired(sn, flow, jiffies))
+		return 0;
+	if (svclb_put_backend_ref(msg, SVCLB_LK_A_FLOW, flow->be) ||
+	    nla_put_u8(msg, SVCLB_LK_A_FLOW_STATE,
+		       svclb_flow_states[READ_ONCE(flow->state)]))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int svclb_lookup(struct sk_buff *skb, struct genl_info *info)
+{
+	struct svclb_net *sn = svclb_pernet(genl_info_net(info));
+	struct nlattr *tb[SVCLB_SVC_A_MAX + 1];
+	struct nlattr *snest, *lnest;
+	struct svclb_service *svc;
+	struct svclb_tuple t;
+	struct sk_buff *msg;
+	void *hdr;
+	int err;
+
+	svc = svclb_get_service(info, tb);
+	if (IS_ERR(svc))
+		return PTR_ERR(svc);
+	err = svclb_parse_lookup(info, svc, &t);
+	if (err)
+		return err;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return svclb_explain(info, -ENOMEM);
+	hdr = genlmsg_put_reply(msg, info, &svclb_genl_family, 0,
+				SVCLB_CMD_LOOKUP);
+	if (!hdr)
+		goto nospace;
+	snest = nla_nest_start(msg, SVCLB_A_SERVICE);
+	if (!snest ||
+	    nla_put_u16(msg, SVCLB_SVC_A_FAMILY, svc->key.family) ||
+	    nla_put_u8(msg, SVCLB_SVC_A_PROTO, svc->key.proto) ||
+	    svclb_put_addr(msg, SVCLB_SVC_A_ADDR, svc->key.family,
+			   &svc->key.addr) ||
+	    nla_put_u16(msg, SVCLB_SVC_A_PORT, ntohs(svc->key.port)) ||
+	    nla_put_string(msg, SVCLB_SVC_A_SCHED, svc->sched->name))
+		goto nospace;
+	nla_nest_end(msg, snest);
+	lnest = nla_nest_start(msg, SVCLB_A_LOOKUP);
+	if (!lnest ||
+	    svclb_put_addr(msg, SVCLB_LK_A_CLIENT_ADDR, t.family, &t.src) ||
+	    nla_put_u16(msg, SVCLB_LK_A_CLIENT_PORT, ntohs(t.sport)) ||
+	    nla_put_u64_64bit(msg, SVCLB_LK_A_HASH, svclb_flow_hash(sn, &t),
+			      SVCLB_LK_A_PAD))
+		goto nospace;
+	rcu_read_lock();
+	err = svclb_put_lookup(msg, sn, svc, &t);
+	rcu_read_unlock();
+	if (err)
+		goto nospace;
+	nla_nest_end(msg, lnest);
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+
+nospace:
+	nlmsg_free(msg);
+	return -EMSGSIZE;
+}
+
 static int svclb_dump_start(struct netlink_callback *cb)
 {
 	return svclb_check_perm(cb->skb, sock_net(cb->skb->sk), cb->extack);
@@ -843,6 +1008,10 @@ static const struct genl_ops svclb_genl_ops[] = {
 	{
 		.cmd = SVCLB_CMD_CONFIG_SET,
 		.doit = svclb_config_set,
+	},
+	{
+		.cmd = SVCLB_CMD_LOOKUP,
+		.doit = svclb_lookup,
 	},
 };
 

@@ -164,6 +164,8 @@ struct svclb_net {
 	u32 timeouts[SVCLB_FLOW_STATE_MAX];	/* jiffies */
 	u64 masq;			/* mask << 32 | mark, read as one */
 	struct delayed_work gc_work;
+
+	u64 seed;			/* the flow hash key */
 };
 
 extern unsigned int svclb_net_id;
@@ -285,6 +287,12 @@ bool svclb_icmp_reply(struct svclb_net *sn, struct sk_buff *skb, u8 pf,
 /* sched.c */
 struct svclb_sched_ops {
 	const char *name;
+	/*
+	 * The choice depends only on the tuple, the backend set and the seed:
+	 * any node makes it alike, so a packet of a flow this node never saw
+	 * may be scheduled like a first packet.
+	 */
+	bool consistent;
 	/* Prepare set->sched_data for a new backend set; may sleep. */
 	int (*build)(struct svclb_be_set *set);
 	/* Free set->sched_data; called from an RCU callback. */
@@ -292,11 +300,22 @@ struct svclb_sched_ops {
 	/* Pick a backend for a new flow; under RCU, set->n > 0. */
 	struct svclb_backend *(*pick)(struct svclb_be_set *set,
 				      const struct svclb_tuple *t);
+	/*
+	 * Optional: the backend pick would return now, changing nothing; NULL
+	 * when that cannot be told. Under RCU, set->n > 0.
+	 */
+	struct svclb_backend *(*peek)(struct svclb_be_set *set,
+				      const struct svclb_tuple *t);
 };
 
 const struct svclb_sched_ops *svclb_sched_find(const char *name);
 const struct svclb_sched_ops *svclb_sched_default(void);
+u64 svclb_flow_hash(const struct svclb_net *sn, const struct svclb_tuple *t);
+extern const struct svclb_sched_ops svclb_sched_maglev;
 extern const struct svclb_sched_ops svclb_sched_rr;
+extern const struct svclb_sched_ops svclb_sched_wrr;
+extern const struct svclb_sched_ops svclb_sched_random;
+extern const struct svclb_sched_ops svclb_sched_lc;
 
 /* hooks.c */
 int svclb_hooks_net_init(struct net *net);
@@ -309,6 +328,8 @@ void svclb_genl_exit(void);
 #ifdef DEBUG
 bool svclb_flow_selftest(void);
 bool svclb_nat_selftest(void);
+bool svclb_maglev_selftest(void);
+bool svclb_sched_selftest(void);
 #endif
 
 #endif /* _SVCLB_H */

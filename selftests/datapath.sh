@@ -32,8 +32,9 @@ topo_setup || exit 1
 start_servers 8080 9000 || { not_ok "servers start"; finish; }
 TMP=$(mktemp -d)
 
-svcadm_n service add tcp "$(ep $VIP 80)"
-svcadm_n service add udp "$(ep $VIP 53)"
+# Round robin: every backend gets exactly its share of the flows below.
+svcadm_n service add tcp "$(ep $VIP 80)" sched rr
+svcadm_n service add udp "$(ep $VIP 53)" sched rr
 for b in "${BACKENDS[@]}"; do
 	svcadm_n backend add tcp "$(ep $VIP 80)" "$(ep "$b" 8080)"
 	svcadm_n backend add udp "$(ep $VIP 53)" "$(ep "$b" 8080)"
@@ -164,8 +165,8 @@ check "udp: a deleted service no longer answers" \
 	json_check "d['errors'] == 2 and not d['backends']" <<<"$(client udp $VIP 53 2 --timeout 1)"
 if ((family == 6)); then
 	# Dual stack: an IPv4 and an IPv6 VIP for the same backends at once.
-	svcadm_n service add tcp "$(ep $VIP4 80)"
-	svcadm_n service add tcp "$(ep $VIP6 80)"
+	svcadm_n service add tcp "$(ep $VIP4 80)" sched rr
+	svcadm_n service add tcp "$(ep $VIP6 80)" sched rr
 	for i in 0 1 2; do
 		svcadm_n backend add tcp "$(ep $VIP4 80)" "$(ep "${BACKENDS4[i]}" 8080)"
 		svcadm_n backend add tcp "$(ep $VIP6 80)" "$(ep "${BACKENDS6[i]}" 8080)"

@@ -20,8 +20,9 @@ for family in 4 6; do
 	use_family $family
 	node=10.0.1.1
 	((family == 6)) && node=fd00:1::1
-	svcadm_n service add tcp "$(ep $VIP 80)"
-	svcadm_n service add udp "$(ep $VIP 53)"
+	# Round robin: six flows reach all three backends.
+	svcadm_n service add tcp "$(ep $VIP 80)" sched rr
+	svcadm_n service add udp "$(ep $VIP 53)" sched rr
 	for b in "${BACKENDS[@]}"; do
 		svcadm_n backend add tcp "$(ep $VIP 80)" "$(ep "$b" 8080)"
 		svcadm_n backend add udp "$(ep $VIP 53)" "$(ep "$b" 8080)"

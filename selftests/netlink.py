@@ -7,12 +7,13 @@ import socket
 import sys
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0] + "/lib")
-from genl import (A_BACKEND, A_SERVICE, BE_ADDR, BE_PORT, BE_STATS, BE_WEIGHT,
-                  CMD, NLM_F_DUMP, NLM_F_DUMP_INTR, SVC_ADDR, SVC_FAMILY,
-                  SVC_BACKENDS, SVC_FLAGS, SVC_PORT, SVC_PROTO, SVC_SCHED,
-                  SVC_STATS, Genl,
-                  addr, attr, dump_services, nest, parse_attrs, string, svc_key,
-                  u8, u16, u32)
+from genl import (A_BACKEND, A_CONFIG, A_LOOKUP, A_SERVICE, BE_ADDR, BE_PORT,
+                  BE_STATS, BE_WEIGHT, CFG_SEED, CMD, LK_CLIENT_ADDR,
+                  LK_CLIENT_PORT, LK_HASH, NLM_F_DUMP, NLM_F_DUMP_INTR,
+                  SVC_ADDR, SVC_FAMILY, SVC_BACKENDS, SVC_FLAGS, SVC_PORT,
+                  SVC_PROTO, SVC_SCHED, SVC_STATS, Genl,
+                  addr, attr, dump_services, lookup_request, nest, parse_attrs,
+                  parse_lookup, string, svc_key, u8, u16, u32, u64)
 
 TCP, UDP = socket.IPPROTO_TCP, socket.IPPROTO_UDP
 results = []
@@ -28,6 +29,10 @@ def svc(*attrs, flag=True):
 
 def be(*attrs):
     return nest(A_BACKEND, *attrs)
+
+
+def lk(*attrs):
+    return nest(A_LOOKUP, *attrs)
 
 
 def key_of(attrs):
@@ -136,6 +141,28 @@ REFUSED = [
     ("changing a weight beyond the maximum", "BACKEND_SET",
      svc(*KEY) + be(*BE, u32(BE_WEIGHT, 65536)), 34,
      "backend weight is above 65535"),
+    ("seed of 4 bytes", "CONFIG_SET", nest(A_CONFIG, u32(CFG_SEED, 1)), 22,
+     "invalid attribute length"),
+    ("lookup without the client", "LOOKUP", svc(*KEY), 22,
+     "missing lookup attribute"),
+    ("lookup of an unknown service", "LOOKUP",
+     lookup_request(svc_key(port=81), "10.0.1.2", 40000), 2,
+     "no such service"),
+    ("lookup without client address", "LOOKUP",
+     svc(*KEY) + lk(u16(LK_CLIENT_PORT, 40000)), 22,
+     "missing client address"),
+    ("lookup without client port", "LOOKUP",
+     svc(*KEY) + lk(addr(LK_CLIENT_ADDR, "10.0.1.2")), 22,
+     "missing client port"),
+    ("lookup from client port 0", "LOOKUP",
+     lookup_request(KEY, "10.0.1.2", 0), 22, "client port must not be 0"),
+    ("lookup from an IPv6 client to an IPv4 service", "LOOKUP",
+     lookup_request(KEY, "fd00:1::2", 40000), 97,
+     "client address family differs from the service's"),
+    ("lookup carrying a hash", "LOOKUP",
+     svc(*KEY) + lk(addr(LK_CLIENT_ADDR, "10.0.1.2"),
+                    u16(LK_CLIENT_PORT, 40000), u64(LK_HASH, 1)), 22,
+     "Unsupported attribute"),
 ]
 
 
@@ -153,6 +180,22 @@ def main():
               err == want_err and msg and want_msg in msg,
               f"got errno {err} \"{msg}\"")
     check("refused requests changed nothing", dump_services(g) == before)
+
+    # The seed round-trips; lookup answers without changing anything.
+    g.request(CMD["CONFIG_SET"], nest(A_CONFIG, u64(CFG_SEED, 0xfedcba9876543210)))
+    cfg = dict(parse_attrs(dict(parse_attrs(g.request(
+        CMD["CONFIG_GET"], flags=0)[0][1][4:]))[A_CONFIG]))
+    check("the seed is set and read back, all 64 bits",
+          cfg.get(CFG_SEED) == (0xfedcba9876543210).to_bytes(8, "little"))
+    reply = parse_lookup(g.request(CMD["LOOKUP"], lookup_request(
+        KEY, "10.0.1.2", 40000), flags=0)[0][1])
+    check("lookup: a new flow would go to the only backend; there is no flow",
+          reply["new"] == "10.0.2.1:8080" and reply["flow"] is None and
+          reply["hash"] is not None, str(reply))
+    g.request(CMD["CONFIG_SET"], nest(A_CONFIG, u64(CFG_SEED, 0)))
+    check("... and the hash depends on the seed", reply["hash"] != parse_lookup(
+        g.request(CMD["LOOKUP"], lookup_request(KEY, "10.0.1.2", 40000),
+                  flags=0)[0][1])["hash"])
 
     # Accepted changes take effect.
     g.request(CMD["BACKEND_SET"], svc(*KEY) + be(*BE, u32(BE_WEIGHT, 9)))

@@ -68,7 +68,8 @@ done
 sleep 1
 for family in 4 6; do
 	use_family $family
-	svcadm_n service add sctp "$(ep $VIP 38412)"
+	# Round robin: six associations reach all three backends.
+	svcadm_n service add sctp "$(ep $VIP 38412)" sched rr
 	for b in "${BACKENDS[@]}"; do
 		svcadm_n backend add sctp "$(ep $VIP 38412)" "$(ep "$b" 3868)"
 	done

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 """Test client: COUNT requests to ADDR:PORT over TCP or UDP, each from a new
 source port, each checked to come back byte for byte (and, for UDP, from
-ADDR:PORT itself). Prints a JSON tally of the backends that answered."""
+ADDR:PORT itself). Prints a JSON tally of the backends that answered, and
+with --sequence the list of them in order."""
 
 import argparse
 import json
@@ -52,11 +53,14 @@ def main():
     p.add_argument("--duration", type=float,
                    help="stop after this many seconds, even short of COUNT")
     p.add_argument("--source", help="the address to send from")
+    p.add_argument("--sequence", action="store_true")
     a = p.parse_args()
     deadline = time.monotonic() + a.duration if a.duration else None
     source = (a.source, 0) if a.source else None
     once = tcp_once if a.proto == "tcp" else udp_once
     tally = {"backends": {}, "errors": 0, "corrupt": 0, "wrong_source": 0}
+    if a.sequence:
+        tally["sequence"] = []
     for _ in range(a.count):
         if deadline is not None and time.monotonic() >= deadline:
             break
@@ -69,6 +73,8 @@ def main():
             tally["last_error"] = str(e)
             continue
         tally["backends"][backend] = tally["backends"].get(backend, 0) + 1
+        if a.sequence:
+            tally["sequence"].append(backend)
         tally["corrupt"] += not intact
         if src is not None and src[:2] != (a.addr, a.port):
             tally["wrong_source"] += 1

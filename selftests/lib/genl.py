@@ -11,6 +11,7 @@ NETLINK_GENERIC = 16
 SOL_NETLINK = 270
 NETLINK_EXT_ACK = 11
 NETLINK_CAP_ACK = 10
+SO_RCVBUFFORCE = 33
 
 NLM_F_REQUEST = 0x1
 NLM_F_MULTI = 0x2
@@ -32,11 +33,16 @@ CTRL_ATTR_FAMILY_NAME = 2
 
 # include/uapi/linux/svclb.h
 CMD = dict(SERVICE_NEW=1, SERVICE_SET=2, SERVICE_DEL=3, SERVICE_GET=4,
-           BACKEND_NEW=5, BACKEND_SET=6, BACKEND_DEL=7, FLUSH=8)
-A_SERVICE, A_BACKEND = 1, 2
+           BACKEND_NEW=5, BACKEND_SET=6, BACKEND_DEL=7, FLUSH=8,
+           CONFIG_GET=9, CONFIG_SET=10, LOOKUP=11)
+A_SERVICE, A_BACKEND, A_CONFIG, A_LOOKUP = 1, 2, 3, 4
 SVC_FAMILY, SVC_PROTO, SVC_ADDR, SVC_PORT, SVC_SCHED, SVC_FLAGS, \
     SVC_STATS, SVC_BACKENDS = range(1, 9)
 BE_ADDR, BE_PORT, BE_WEIGHT, BE_STATS = range(1, 5)
+CFG_SEED = 8
+LK_CLIENT_ADDR, LK_CLIENT_PORT, LK_HASH, LK_NEW, LK_FLOW, LK_FLOW_STATE = \
+    range(1, 7)
+FLOW_STATES = ["udp", "syn-sent", "established", "closing", "sctp"]
 
 
 def attr(atype, payload):
@@ -55,6 +61,10 @@ def u16(atype, v):
 
 def u32(atype, v):
     return attr(atype, struct.pack("=I", v))
+
+
+def u64(atype, v):
+    return attr(atype, struct.pack("=Q", v))
 
 
 def string(atype, s):
@@ -179,6 +189,56 @@ def dump_services(g):
             svc = out.setdefault(key, (a, []))
             for _, be in parse_attrs(a.get(SVC_BACKENDS, b"")):
                 svc[1].append(dict(parse_attrs(be)))
+    return out
+
+
+def endpoint(attrs):
+    """"ADDR:PORT" (IPv6 in brackets) of a nest with BE_ADDR and BE_PORT."""
+    a = dict(parse_attrs(attrs))
+    fam = socket.AF_INET6 if len(a[BE_ADDR]) == 16 else socket.AF_INET
+    host = socket.inet_ntop(fam, a[BE_ADDR])
+    port = struct.unpack("=H", a[BE_PORT])[0]
+    return f"[{host}]:{port}" if fam == socket.AF_INET6 else f"{host}:{port}"
+
+
+def lookup_request(key, client, cport):
+    """The payload of SVCLB_CMD_LOOKUP: key as from svc_key()."""
+    return nest(A_SERVICE, *key) + nest(A_LOOKUP, addr(LK_CLIENT_ADDR, client),
+                                        u16(LK_CLIENT_PORT, cport))
+
+
+def parse_lookup(msg):
+    """{"new": ep or None, "flow": ep or None, "state": name, "hash": int}
+    of a SVCLB_CMD_LOOKUP reply."""
+    out = {"new": None, "flow": None, "state": None, "hash": None}
+    for atype, val in parse_attrs(msg[4:]):
+        if atype != A_LOOKUP:
+            continue
+        for t, v in parse_attrs(val):
+            if t == LK_NEW:
+                out["new"] = endpoint(v)
+            elif t == LK_FLOW:
+                out["flow"] = endpoint(v)
+            elif t == LK_FLOW_STATE:
+                out["state"] = FLOW_STATES[v[0]]
+            elif t == LK_HASH:
+                out["hash"] = struct.unpack("=Q", v)[0]
+    return out
+
+
+def lookup_many(g, key, clients, batch=256):
+    """Look up many (client, port) tuples of one service, sending the
+    requests in batches without waiting for each reply."""
+    # Room for a batch of replies (an skb of some KB each).
+    g.sock.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, 1 << 22)
+    out = []
+    for i in range(0, len(clients), batch):
+        part = clients[i:i + batch]
+        for client, cport in part:
+            g.send(CMD["LOOKUP"], lookup_request(key, client, cport), flags=0)
+        for _ in part:
+            [(_, msg)] = list(g.recv_msgs())
+            out.append(parse_lookup(msg))
     return out
 
 

@@ -42,9 +42,9 @@ const char *proto_name(uint8_t proto)
 
 /*
  * strtoull() alone would accept blanks, a sign and a second "0x"; none of
- * them belongs in a port, a weight or a flag value.
+ * them belongs in a port, a weight, a flag value or a seed.
  */
-bool parse_u32(const char *s, bool allow_hex, uint32_t *out)
+bool parse_u64(const char *s, bool allow_hex, uint64_t *out)
 {
 	unsigned long long v;
 	int base = 10;
@@ -61,7 +61,17 @@ bool parse_u32(const char *s, bool allow_hex, uint32_t *out)
 			return false;
 	errno = 0;
 	v = strtoull(s, NULL, base);
-	if (errno || v > UINT32_MAX)
+	if (errno)
+		return false;
+	*out = v;
+	return true;
+}
+
+bool parse_u32(const char *s, bool allow_hex, uint32_t *out)
+{
+	uint64_t v;
+
+	if (!parse_u64(s, allow_hex, &v) || v > UINT32_MAX)
 		return false;
 	*out = v;
 	return true;

@@ -30,6 +30,7 @@ bool parse_proto(const char *s, uint8_t *proto, char *err);
 bool parse_endpoint(const char *what, const char *s, struct endpoint *ep,
 		    char *err);
 bool parse_u32(const char *s, bool allow_hex, uint32_t *out);
+bool parse_u64(const char *s, bool allow_hex, uint64_t *out);
 
 /* NULL for a protocol that has no name here. */
 const char *proto_name(uint8_t proto);

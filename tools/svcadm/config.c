@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * svcadm config: show or change the namespace's timeouts, flow bound and
- * masquerade mark.
+ * svcadm config: show or change the namespace's timeouts, flow bound,
+ * masquerade mark and flow hash seed.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <json.h>
@@ -18,6 +19,7 @@ static const struct {
 	const char *name;
 	int attr;
 	bool hex;	/* printed in hexadecimal, read in either base */
+	bool u64;	/* else u32 */
 	bool readonly;
 } keys[] = {
 	{ .name = "timeout-tcp-syn", .attr = SVCLB_CFG_A_TIMEOUT_TCP_SYN },
@@ -28,6 +30,7 @@ static const struct {
 	{ .name = "max-flows", .attr = SVCLB_CFG_A_MAX_FLOWS },
 	{ .name = "masq-mark", .attr = SVCLB_CFG_A_MASQ_MARK, .hex = true },
 	{ .name = "masq-mask", .attr = SVCLB_CFG_A_MASQ_MASK, .hex = true },
+	{ .name = "seed", .attr = SVCLB_CFG_A_SEED, .u64 = true },
 	{ .name = "flows", .attr = SVCLB_CFG_A_FLOWS, .readonly = true },
 };
 
@@ -46,7 +49,7 @@ static size_t find_key(const char *name)
 
 struct config {
 	bool have[NR_KEYS];
-	uint32_t value[NR_KEYS];
+	uint64_t value[NR_KEYS];
 };
 
 static int parse_config(struct nlmsghdr *nlh, void *arg)
@@ -61,7 +64,10 @@ static int parse_config(struct nlmsghdr *nlh, void *arg)
 	for (size_t i = 0; i < NR_KEYS; i++) {
 		struct nlattr *a = ctb[keys[i].attr];
 
-		if (a && nla_len(a) == sizeof(uint32_t)) {
+		if (a && keys[i].u64 && nla_len(a) == sizeof(uint64_t)) {
+			c->have[i] = true;
+			c->value[i] = nla_get_u64(a);
+		} else if (a && !keys[i].u64 && nla_len(a) == sizeof(uint32_t)) {
 			c->have[i] = true;
 			c->value[i] = nla_get_u32(a);
 		}
@@ -87,16 +93,29 @@ static int show(struct svclb_nl *nl)
 		for (size_t i = 0; i < NR_KEYS; i++)
 			if (c.have[i])
 				json_object_object_add(o, keys[i].name,
-						       json_object_new_int64(c.value[i]));
+						       json_object_new_uint64(c.value[i]));
 		puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 		json_object_put(o);
 	} else {
 		for (size_t i = 0; i < NR_KEYS; i++)
 			if (c.have[i])
-				printf(keys[i].hex ? "%s %#x\n" : "%s %u\n",
-				       keys[i].name, c.value[i]);
+				printf(keys[i].hex ? "%s %#" PRIx64 "\n" :
+				       "%s %" PRIu64 "\n", keys[i].name, c.value[i]);
 	}
 	return finish_output();
+}
+
+/* A value in decimal, or in 0x hexadecimal for a 64-bit or a hex key. */
+static bool parse_value(size_t k, const char *s, uint64_t *v)
+{
+	uint32_t v32;
+
+	if (keys[k].u64)
+		return parse_u64(s, true, v);
+	if (!parse_u32(s, keys[k].hex, &v32))
+		return false;
+	*v = v32;
+	return true;
 }
 
 int cmd_config(const struct command *cmd, int argc, char **argv)
@@ -105,7 +124,7 @@ int cmd_config(const struct command *cmd, int argc, char **argv)
 	struct nl_msg *msg;
 	struct nlattr *nest;
 	int nargs = 0, ret = 1;
-	uint32_t v;
+	uint64_t v;
 
 	/* -j anywhere; everything else comes in KEY VALUE pairs. */
 	for (int i = 1; i < argc; i++) {
@@ -121,7 +140,7 @@ int cmd_config(const struct command *cmd, int argc, char **argv)
 
 		if (k == NR_KEYS)
 			return usage_error(cmd, "unknown setting \"%s\"", argv[i]);
-		if (!parse_u32(argv[i + 1], keys[k].hex, &v))
+		if (!parse_value(k, argv[i + 1], &v))
 			return usage_error(cmd, "invalid %s \"%s\": not a number",
 					   argv[i], argv[i + 1]);
 	}
@@ -141,8 +160,9 @@ int cmd_config(const struct command *cmd, int argc, char **argv)
 	for (int i = 1; i < nargs; i += 2) {
 		size_t k = find_key(argv[i]);
 
-		parse_u32(argv[i + 1], keys[k].hex, &v);
-		if (nla_put_u32(msg, keys[k].attr, v) < 0)
+		parse_value(k, argv[i + 1], &v);
+		if ((keys[k].u64 ? nla_put_u64(msg, keys[k].attr, v)
+				 : nla_put_u32(msg, keys[k].attr, v)) < 0)
 			goto full;
 	}
 	nla_nest_end(msg, nest);

@@ -32,7 +32,13 @@ static const struct command commands[] = {
 		"  PROTO        tcp, udp or sctp\n"
 		"  VIP:PORT     A.B.C.D:PORT or [IPv6]:PORT; 0.0.0.0:PORT or [::]:PORT is a\n"
 		"               node port: every local address of the namespace on PORT\n"
-		"  sched NAME   the scheduler; rr when a service is added without one\n"
+		"  sched NAME   the scheduler; maglev when a service is added without one:\n"
+		"                 maglev  consistent hashing of the flow, weighted: nodes\n"
+		"                         with the same backends and seed choose alike\n"
+		"                 rr      round robin\n"
+		"                 wrr     smooth weighted round robin\n"
+		"                 random  weighted random\n"
+		"                 lc      fewest active flows\n"
 		"  flags FLAG[,FLAG...]\n"
 		"               silent-drop: when no backend can take a new flow, drop\n"
 		"               the packet silently instead of refusing the connection;\n"
@@ -100,7 +106,7 @@ static const struct command commands[] = {
 	{
 		"config", cmd_config,
 		"[-j|--json] [KEY VALUE]...",
-		"Show or change timeouts, the flow table bound and the masquerade mark",
+		"Show or change timeouts, the flow table bound, the mark and the seed",
 		"Without KEY VALUE pairs, show the settings of the network namespace\n"
 		"and the number of flows in its table; with them, change those settings.\n"
 		"Timeouts are in seconds, 1 to " STR(SVCLB_TIMEOUT_MAX) ", and apply at once to every flow.\n"
@@ -116,7 +122,25 @@ static const struct command commands[] = {
 		"                       (hairpin flows, services with flags masquerade);\n"
 		"                       0 turns marking off; sets masq-mask too unless given\n"
 		"  masq-mask            the bits of the packet mark that masq-mark sets\n"
+		"  seed                 the key of the flow hash, 0 to 2^64-1, decimal or\n"
+		"                       0x hexadecimal (0 by default): nodes that share\n"
+		"                       backends and seed send a flow to the same backend\n"
 		"  -j, --json           print JSON instead\n",
+	},
+	{
+		"lookup", cmd_lookup,
+		"[-j|--json] PROTO VIP:PORT CLIENT:PORT",
+		"Show the backend a flow from a client gets",
+		"Show the backend that a new flow from CLIENT:PORT to the service PROTO\n"
+		"VIP:PORT would get now (\"new\"), and the backend and state of that\n"
+		"flow if it exists (\"flow\"); \"-\" for none. A new flow gets no backend\n"
+		"when none can take it; the random scheduler cannot tell in advance.\n"
+		"Also shows the service's scheduler and the flow's hash.\n"
+		"\n"
+		"  PROTO        tcp, udp or sctp\n"
+		"  VIP:PORT     the service, A.B.C.D:PORT or [IPv6]:PORT\n"
+		"  CLIENT:PORT  the client's address and port, of the service's family\n"
+		"  -j, --json   print JSON instead, as described in svcadm(8)\n",
 	},
 	{
 		"help", cmd_help,

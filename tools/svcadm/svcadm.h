@@ -55,5 +55,6 @@ int cmd_flush(const struct command *cmd, int argc, char **argv);
 int cmd_config(const struct command *cmd, int argc, char **argv);
 int cmd_apply(const struct command *cmd, int argc, char **argv);
 int cmd_save(const struct command *cmd, int argc, char **argv);
+int cmd_lookup(const struct command *cmd, int argc, char **argv);
 
 #endif

@@ -153,6 +153,19 @@ expect_usage "unknown backend keyword" 'unknown keyword "sched"' backend add tcp
 expect_usage "backend del with options" 'takes only PROTO, VIP:PORT and ADDR:PORT' backend del tcp 10.0.0.1:80 10.0.0.2:80 weight 1
 expect_usage "flush with arguments" 'flush takes no arguments' flush now
 expect_usage "list with arguments" 'unexpected "all"' list all
+expect_usage "config key without a value" '"seed" needs a value' config seed
+expect_usage "config unknown key" 'unknown setting "sed"' config sed 1
+expect_usage "seed not a number" 'invalid seed "x"' config seed x
+expect_usage "seed above 64 bits" 'invalid seed "18446744073709551616"' config seed 18446744073709551616
+expect_usage "seed with a sign" 'invalid seed "-1"' config seed -1
+expect_usage "timeout in hexadecimal" 'invalid timeout-udp "0x10"' config timeout-udp 0x10
+expect_usage "lookup without protocol" 'missing PROTO' lookup
+expect_usage "lookup with a bad protocol" 'invalid protocol "icmp"' lookup icmp 10.0.0.1:80 10.0.0.2:5
+expect_usage "lookup without service" 'missing the service address' lookup tcp
+expect_usage "lookup without client" 'missing the client address' lookup tcp 10.0.0.1:80
+expect_usage "lookup client without port" 'invalid client address "10.0.0.2"' lookup tcp 10.0.0.1:80 10.0.0.2
+expect_usage "lookup client port 0" 'invalid client address' lookup tcp 10.0.0.1:80 10.0.0.2:0
+expect_usage "lookup with too many arguments" 'unexpected "now"' lookup tcp 10.0.0.1:80 10.0.0.2:5 now
 expect_usage "help for an unknown command" 'unknown command "frob"' help frob
 expect_usage "apply without a file" 'missing -f FILE' apply
 expect_usage "apply -f without its argument" '-f needs a FILE' apply -f
@@ -209,7 +222,7 @@ expect_json_error "usage error in JSON mode after list" 2 'unexpected' list all 
 
 # Help and version.
 lists_every_command() {
-	for c in service backend list flush help; do
+	for c in service backend list flush config lookup help; do
 		grep -q "^  $c" "$tmp/out" || return 1
 	done
 }
@@ -226,6 +239,9 @@ expect_ok "help with a prefix" 'weight N' help back
 expect_ok "service -h" '^Usage: svcadm service add|set|del' service -h
 expect_ok "backend help" '^Usage: svcadm backend add|set|del' backend help
 expect_ok "list --help" '^Usage: svcadm list' list --help
+expect_ok "help lookup" '^Usage: svcadm lookup .*PROTO VIP:PORT CLIENT:PORT' help lookup
+expect_ok "help config names the seed" '^  seed ' help config
+expect_ok "help service names every scheduler" 'lc      fewest active flows' help service
 expect_ok "--version" '^svcadm [0-9]' --version
 expect_ok "-V" '^svcadm [0-9]' -V
 
@@ -233,6 +249,7 @@ expect_ok "-V" '^svcadm [0-9]' -V
 if [ -d /sys/module/svclb ]; then
 	why="the svclb module is loaded"
 	for t in "bare svcadm" "list" "list in JSON" "list -j" "flush in JSON" \
+		 "lookup -j" \
 		 "valid commands"; do
 		skip "$t without the module" "$why"
 	done
@@ -254,6 +271,7 @@ else
 	expect_json_error "list in JSON without the module" 1 "$notloaded" -j
 	expect_json_error "list -j without the module" 1 "$notloaded" list -j
 	expect_json_error "flush in JSON without the module" 1 "$notloaded" -j flush
+	expect_json_error "lookup -j without the module" 1 "$notloaded" lookup tcp 10.96.0.10:80 10.0.1.2:4000 -j
 
 	# These parse, so they reach the point of talking to the kernel.
 	bad=""
@@ -283,6 +301,12 @@ else
 	backend del tcp 10.96.0.10:80 10.0.0.1:8080
 	b d tcp 10.96.0.10:80 10.0.0.1:8080
 	flush
+	config seed 0
+	config seed 18446744073709551615
+	config seed 0xDEADbeefcafef00d timeout-udp 5
+	lookup tcp 10.96.0.10:80 10.0.1.2:40000
+	lookup sctp [2001:db8::10]:5060 [2001:db8::1]:65535
+	look udp 10.96.0.10:53 10.0.1.2:1
 	EOF
 	if [ -z "$bad" ]; then
 		pass "valid commands without the module"

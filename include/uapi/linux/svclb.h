@@ -23,8 +23,9 @@
  *                       0.0.0.0 or :: for a node port (below) (required)
  *     SVCLB_SVC_A_PORT: u16, host byte order, not 0               (required)
  *     SVCLB_SVC_A_SCHED: NUL-terminated string, at most
- *                        SVCLB_SCHED_NAME_MAX bytes with the NUL;
- *                        "rr" when absent
+ *                        SVCLB_SCHED_NAME_MAX bytes with the NUL: the
+ *                        scheduler, one of those below; "maglev" when
+ *                        absent
  *     SVCLB_SVC_A_FLAGS: u32, a combination of enum svclb_svc_flags;
  *                        0 when absent
  *     SVCLB_SVC_A_BACKENDS: nest, optional: the service's backends
@@ -38,6 +39,29 @@
  * of the namespace but a loopback one, as Kubernetes' NodePort services do.
  * A service on the exact destination address is preferred to it.
  * Multicast, broadcast and loopback service addresses are refused.
+ *
+ * Schedulers choose a backend for each new flow among the backends of
+ * weight > 0:
+ *
+ *   maglev  Maglev consistent hashing, weighted: a lookup table (a prime
+ *           number of slots, at least 100 times the number of backends up
+ *           to 655 backends) filled from each backend's hash, indexed by a
+ *           SipHash of the flow's tuple (client address and port, protocol,
+ *           VIP and port) keyed with the namespace's seed. Every node with
+ *           the same backends and seed picks the same backend for a flow.
+ *           At most 65521 backends.
+ *   rr      round robin; weights other than 0 are ignored
+ *   wrr     smooth weighted round robin
+ *   random  weighted random
+ *   lc      fewest active flows; weights other than 0 are ignored
+ *
+ * A TCP packet without SYN (or with SYN and ACK) that belongs to no known
+ * flow, such as the next packet of a connection that another node or an
+ * earlier load of the module translated, is scheduled by maglev like any
+ * first packet, and its flow starts established. The other schedulers
+ * would pick a backend that does not know the connection: they refuse the
+ * packet as if the service had no backend (a TCP RST, or a silent drop
+ * with SVCLB_SVC_F_SILENT_DROP).
  *
  * SVCLB_CMD_SERVICE_SET: change an existing service: the same attributes as
  * SVCLB_CMD_SERVICE_NEW; SCHED and FLAGS replace the current values when
@@ -105,10 +129,13 @@
  *     SVCLB_CFG_A_FLOWS: u32, the flows in the table now (read-only)
  *     SVCLB_CFG_A_MASQ_MARK: u32, the masquerade mark (see below)
  *     SVCLB_CFG_A_MASQ_MASK: u32, the bits of the packet mark it sets
+ *     SVCLB_CFG_A_SEED: u64, the key of the flow hash (0 by default): nodes
+ *                       that must choose alike share it
  *
  * SVCLB_CMD_CONFIG_SET: change any of the settings above but FLOWS.
  * Timeouts are 1 to SVCLB_TIMEOUT_MAX seconds and apply at once to every
- * flow; MAX_FLOWS is at least 1 and limits new flows only.
+ * flow; MAX_FLOWS is at least 1 and limits new flows only. A new SEED
+ * applies to new flows at once; existing flows keep their backends.
  *
  * The masquerade mark: requests from other hosts and namespaces
  * (PREROUTING) that must be masqueraded get their packet mark set to
@@ -121,6 +148,30 @@
  * MASQ_MARK alone sets the mask to its own bits.
  *
  *   SVCLB_A_CONFIG: nest of the settings to change
+ *
+ * SVCLB_CMD_LOOKUP: where a flow from a client to a service goes: the
+ * backend a new flow would get now, and the backend of the existing flow,
+ * if there is one. Changes nothing.
+ *
+ *   SVCLB_A_SERVICE: nest with the service key
+ *   SVCLB_A_LOOKUP: nest
+ *     SVCLB_LK_A_CLIENT_ADDR: binary, 4 or 16 bytes, the service's family
+ *                             (required)
+ *     SVCLB_LK_A_CLIENT_PORT: u16, host byte order, not 0     (required)
+ *
+ * The reply has
+ *
+ *   SVCLB_A_SERVICE: nest: the service key and SVCLB_SVC_A_SCHED
+ *   SVCLB_A_LOOKUP: nest
+ *     SVCLB_LK_A_CLIENT_ADDR, SVCLB_LK_A_CLIENT_PORT: as requested
+ *     SVCLB_LK_A_HASH: u64, the flow hash of the tuple
+ *     SVCLB_LK_A_NEW: nest with SVCLB_BE_A_ADDR, SVCLB_BE_A_PORT and
+ *                     SVCLB_BE_A_WEIGHT: the backend a new flow would get;
+ *                     absent when no backend can take a new flow or when
+ *                     the scheduler cannot tell in advance (random)
+ *     SVCLB_LK_A_FLOW: nest as SVCLB_LK_A_NEW: the backend of the flow;
+ *                      absent when there is no live flow
+ *     SVCLB_LK_A_FLOW_STATE: u8, enum svclb_flow_states, with FLOW
  */
 #ifndef _UAPI_LINUX_SVCLB_H
 #define _UAPI_LINUX_SVCLB_H
@@ -129,7 +180,7 @@
 #define SVCLB_GENL_VERSION	1
 
 #define SVCLB_SCHED_NAME_MAX	16
-#define SVCLB_SCHED_DEFAULT	"rr"	/* of a service created without one */
+#define SVCLB_SCHED_DEFAULT	"maglev"	/* of a service created without one */
 #define SVCLB_WEIGHT_MAX	65535
 #define SVCLB_TIMEOUT_MAX	2000000
 
@@ -145,6 +196,7 @@ enum svclb_cmd {
 	SVCLB_CMD_FLUSH,
 	SVCLB_CMD_CONFIG_GET,
 	SVCLB_CMD_CONFIG_SET,
+	SVCLB_CMD_LOOKUP,
 	__SVCLB_CMD_MAX
 };
 #define SVCLB_CMD_MAX (__SVCLB_CMD_MAX - 1)
@@ -154,6 +206,7 @@ enum svclb_attrs {
 	SVCLB_A_SERVICE,	/* nest: enum svclb_svc_attrs */
 	SVCLB_A_BACKEND,	/* nest: enum svclb_be_attrs */
 	SVCLB_A_CONFIG,		/* nest: enum svclb_cfg_attrs */
+	SVCLB_A_LOOKUP,		/* nest: enum svclb_lookup_attrs */
 	__SVCLB_A_MAX
 };
 #define SVCLB_A_MAX (__SVCLB_A_MAX - 1)
@@ -210,9 +263,33 @@ enum svclb_cfg_attrs {
 	SVCLB_CFG_A_FLOWS,		/* u32, read-only */
 	SVCLB_CFG_A_MASQ_MARK,		/* u32 */
 	SVCLB_CFG_A_MASQ_MASK,		/* u32 */
+	SVCLB_CFG_A_SEED,		/* u64 */
+	SVCLB_CFG_A_PAD,
 	__SVCLB_CFG_A_MAX
 };
 #define SVCLB_CFG_A_MAX (__SVCLB_CFG_A_MAX - 1)
+
+enum svclb_lookup_attrs {
+	SVCLB_LK_A_UNSPEC,
+	SVCLB_LK_A_CLIENT_ADDR,	/* binary: 4 or 16 bytes */
+	SVCLB_LK_A_CLIENT_PORT,	/* u16 */
+	SVCLB_LK_A_HASH,	/* u64 (reply) */
+	SVCLB_LK_A_NEW,		/* nest: enum svclb_be_attrs (reply) */
+	SVCLB_LK_A_FLOW,	/* nest: enum svclb_be_attrs (reply) */
+	SVCLB_LK_A_FLOW_STATE,	/* u8: enum svclb_flow_states (reply) */
+	SVCLB_LK_A_PAD,
+	__SVCLB_LK_A_MAX
+};
+#define SVCLB_LK_A_MAX (__SVCLB_LK_A_MAX - 1)
+
+/* The state of a flow, which picks its idle timeout. */
+enum svclb_flow_states {
+	SVCLB_FLOW_STATE_UDP,
+	SVCLB_FLOW_STATE_TCP_SYN,	/* no reply from the backend yet */
+	SVCLB_FLOW_STATE_TCP_ESTABLISHED,
+	SVCLB_FLOW_STATE_TCP_CLOSING,	/* FIN or RST seen */
+	SVCLB_FLOW_STATE_SCTP,
+};
 
 /*
  * Counters of a service or a backend. "in" is the client-to-backend direction,
