@@ -225,7 +225,10 @@ static unsigned int svclb_request(void *priv, struct sk_buff *skb,
 		set = rcu_dereference(svc->set);
 		if (!set)
 			return svclb_no_backend(svc, skb, state, &p);
-		be = set->sched->pick(set, &p.t);
+		if (READ_ONCE(svc->affinity))
+			be = svclb_affinity_pick(sn, svc, set, &p.t);
+		else
+			be = set->sched->pick(set, &p.t);
 		flow = svclb_flow_create(sn, &p.t, be,
 					 svclb_flow_initial_state(&p));
 		if (IS_ERR(flow)) {

@@ -4,11 +4,21 @@
  * include/uapi/linux/svclb.h. Every refusal says why in the extended ack.
  */
 #include <linux/in.h>
+#include <linux/mm.h>
 #include <linux/socket.h>
 #include <net/genetlink.h>
 #include <net/sock.h>
 
 #include "svclb.h"
+
+static const struct nla_policy svclb_be_policy[SVCLB_BE_A_MAX + 1] = {
+	[SVCLB_BE_A_ADDR] = { .type = NLA_BINARY },
+	[SVCLB_BE_A_PORT] = { .type = NLA_U16 },
+	[SVCLB_BE_A_WEIGHT] = { .type = NLA_U32 },
+	/* Output only; refused by svclb_parse_be() with a message. */
+	[SVCLB_BE_A_STATS] = { .type = NLA_NESTED },
+	[SVCLB_BE_A_STATE] = { .type = NLA_U8 },
+};
 
 static const struct nla_policy svclb_svc_policy[SVCLB_SVC_A_MAX + 1] = {
 	[SVCLB_SVC_A_FAMILY] = { .type = NLA_U16 },
@@ -19,15 +29,10 @@ static const struct nla_policy svclb_svc_policy[SVCLB_SVC_A_MAX + 1] = {
 	[SVCLB_SVC_A_FLAGS] = { .type = NLA_U32 },
 	/* Output only; refused by svclb_parse_svc_key() with a message. */
 	[SVCLB_SVC_A_STATS] = { .type = NLA_NESTED },
-	[SVCLB_SVC_A_BACKENDS] = { .type = NLA_NESTED },
-};
-
-static const struct nla_policy svclb_be_policy[SVCLB_BE_A_MAX + 1] = {
-	[SVCLB_BE_A_ADDR] = { .type = NLA_BINARY },
-	[SVCLB_BE_A_PORT] = { .type = NLA_U16 },
-	[SVCLB_BE_A_WEIGHT] = { .type = NLA_U32 },
-	/* Output only; refused by svclb_parse_backend() with a message. */
-	[SVCLB_BE_A_STATS] = { .type = NLA_NESTED },
+	/* SVCLB_CMD_SERVICE_SET only; see svclb_parse_svc_key(). */
+	[SVCLB_SVC_A_BACKENDS] = NLA_POLICY_NESTED_ARRAY(svclb_be_policy),
+	[SVCLB_SVC_A_AFFINITY] = { .type = NLA_U8 },
+	[SVCLB_SVC_A_AFFINITY_TIMEOUT] = { .type = NLA_U32 },
 };
 
 static const struct nla_policy svclb_cfg_policy[SVCLB_CFG_A_MAX + 1] = {
@@ -38,6 +43,7 @@ static const struct nla_policy svclb_cfg_policy[SVCLB_CFG_A_MAX + 1] = {
 	[SVCLB_CFG_A_TIMEOUT_SCTP] = { .type = NLA_U32 },
 	[SVCLB_CFG_A_MAX_FLOWS] = { .type = NLA_U32 },
 	[SVCLB_CFG_A_FLOWS] = { .type = NLA_U32 },
+	[SVCLB_CFG_A_AFFINITY_ENTRIES] = { .type = NLA_U32 },
 };
 
 static const struct nla_policy svclb_policy[SVCLB_A_MAX + 1] = {
@@ -144,9 +150,10 @@ static int svclb_parse_svc_key(struct genl_info *info, struct nlattr **tb,
 				    "statistics are read-only");
 		return -EINVAL;
 	}
-	if (tb[SVCLB_SVC_A_BACKENDS]) {
+	if (tb[SVCLB_SVC_A_BACKENDS] &&
+	    info->genlhdr->cmd != SVCLB_CMD_SERVICE_SET) {
 		NL_SET_ERR_MSG_ATTR(extack, tb[SVCLB_SVC_A_BACKENDS],
-				    "backends are added with SVCLB_CMD_BACKEND_NEW");
+				    "a backend list is only taken by SVCLB_CMD_SERVICE_SET");
 		return -EINVAL;
 	}
 	if (!tb[SVCLB_SVC_A_FAMILY]) {
@@ -238,11 +245,100 @@ static int svclb_parse_svc_opts(struct genl_info *info, struct nlattr **tb,
 	return 0;
 }
 
+/* The optional session affinity of a service request; @timeout in jiffies. */
+static int svclb_parse_svc_affinity(struct genl_info *info, struct nlattr **tb,
+				    u8 *affinity, u32 *timeout)
+{
+	struct nlattr *a = tb[SVCLB_SVC_A_AFFINITY_TIMEOUT];
+
+	if (tb[SVCLB_SVC_A_AFFINITY]) {
+		*affinity = nla_get_u8(tb[SVCLB_SVC_A_AFFINITY]);
+		if (*affinity > SVCLB_AFFINITY_MAX) {
+			NL_SET_ERR_MSG_ATTR(info->extack,
+					    tb[SVCLB_SVC_A_AFFINITY],
+					    "unknown session affinity");
+			return -EINVAL;
+		}
+	}
+	if (a) {
+		if (!nla_get_u32(a) || nla_get_u32(a) > SVCLB_TIMEOUT_MAX) {
+			NL_SET_ERR_MSG_ATTR(info->extack, a,
+					    "affinity timeout must be 1 to 2000000 seconds");
+			return -ERANGE;
+		}
+		*timeout = nla_get_u32(a) * HZ;
+	}
+	return 0;
+}
+
+static void svclb_set_affinity(struct svclb_service *svc, u8 affinity,
+			       u32 timeout)
+{
+	if (affinity == svc->affinity && timeout == svc->affinity_timeout)
+		return;
+	WRITE_ONCE(svc->affinity_timeout, timeout);
+	WRITE_ONCE(svc->affinity, affinity);
+	svclb_changed(svc->sn);
+}
+
+static int svclb_parse_be(struct netlink_ext_ack *extack,
+			  const struct nlattr *nest, u16 family,
+			  struct nlattr **tb, struct svclb_be_spec *spec);
+
+/*
+ * Replace the backends of @svc with those of the list @list, and its
+ * scheduler with @sched: all or nothing.
+ */
+static int svclb_set_backends(struct genl_info *info, struct svclb_service *svc,
+			      const struct nlattr *list,
+			      const struct svclb_sched_ops *sched)
+{
+	struct netlink_ext_ack *extack = info->extack;
+	struct nlattr *tb[SVCLB_BE_A_MAX + 1];
+	struct svclb_be_spec *specs, **sorted, *dup;
+	unsigned int n = 0, i = 0;
+	const struct nlattr *a;
+	int rem, err;
+
+	nla_for_each_nested(a, list, rem) {
+		if (nla_type(a) != SVCLB_A_BACKEND) {
+			NL_SET_ERR_MSG_ATTR(extack, a,
+					    "a backend list holds only SVCLB_A_BACKEND nests");
+			return -EINVAL;
+		}
+		n++;
+	}
+	specs = kvcalloc(max(n, 1U), sizeof(*specs), GFP_KERNEL);
+	sorted = kvcalloc(max(n, 1U), sizeof(*sorted), GFP_KERNEL);
+	err = -ENOMEM;
+	if (!specs || !sorted)
+		goto out;
+	nla_for_each_nested(a, list, rem) {
+		err = svclb_parse_be(extack, a, svc->key.family, tb,
+				     &specs[i++]);
+		if (err)
+			goto out;
+	}
+	dup = svclb_spec_sort(specs, sorted, n);
+	if (dup) {
+		NL_SET_ERR_MSG_ATTR(extack, dup->nla, "backend listed twice");
+		err = -EINVAL;
+		goto out;
+	}
+	err = svclb_service_replace(svc, sched, specs, sorted, n);
+out:
+	kvfree(sorted);
+	kvfree(specs);
+	return svclb_explain(info, err);
+}
+
 static int svclb_service_new(struct sk_buff *skb, struct genl_info *info)
 {
 	struct svclb_net *sn = svclb_pernet(genl_info_net(info));
 	const struct svclb_sched_ops *sched = svclb_sched_default();
 	struct nlattr *tb[SVCLB_SVC_A_MAX + 1];
+	u32 timeout = SVCLB_AFFINITY_TIMEOUT_DEFAULT * HZ;
+	u8 affinity = SVCLB_AFFINITY_NONE;
 	struct svclb_service *svc;
 	struct svclb_svc_key key;
 	u32 flags = 0;
@@ -254,10 +350,17 @@ static int svclb_service_new(struct sk_buff *skb, struct genl_info *info)
 	err = svclb_parse_svc_opts(info, tb, &sched, &flags);
 	if (err)
 		return err;
+	err = svclb_parse_svc_affinity(info, tb, &affinity, &timeout);
+	if (err)
+		return err;
 	svc = svclb_service_create(sn, &key, sched, flags);
 	if (PTR_ERR_OR_ZERO(svc) == -EEXIST)
 		NL_SET_ERR_MSG(info->extack, "service already exists");
-	return svclb_explain(info, PTR_ERR_OR_ZERO(svc));
+	if (IS_ERR(svc))
+		return svclb_explain(info, PTR_ERR(svc));
+	/* No backend yet: nothing is scheduled before this. */
+	svclb_set_affinity(svc, affinity, timeout);
+	return 0;
 }
 
 static int svclb_service_set(struct sk_buff *skb, struct genl_info *info)
@@ -265,7 +368,8 @@ static int svclb_service_set(struct sk_buff *skb, struct genl_info *info)
 	struct nlattr *tb[SVCLB_SVC_A_MAX + 1];
 	const struct svclb_sched_ops *sched;
 	struct svclb_service *svc;
-	u32 flags;
+	u32 flags, timeout;
+	u8 affinity;
 	int err;
 
 	svc = svclb_get_service(info, tb);
@@ -273,16 +377,27 @@ static int svclb_service_set(struct sk_buff *skb, struct genl_info *info)
 		return PTR_ERR(svc);
 	sched = svc->sched;
 	flags = svc->flags;
+	affinity = svc->affinity;
+	timeout = svc->affinity_timeout;
 	err = svclb_parse_svc_opts(info, tb, &sched, &flags);
 	if (err)
 		return err;
-	err = svclb_service_set_sched(svc, sched);
+	err = svclb_parse_svc_affinity(info, tb, &affinity, &timeout);
 	if (err)
-		return svclb_explain(info, err);
+		return err;
+	/* The only change that can fail comes first. */
+	if (tb[SVCLB_SVC_A_BACKENDS])
+		err = svclb_set_backends(info, svc, tb[SVCLB_SVC_A_BACKENDS],
+					 sched);
+	else
+		err = svclb_explain(info, svclb_service_set_sched(svc, sched));
+	if (err)
+		return err;
 	if (flags != svc->flags) {
 		WRITE_ONCE(svc->flags, flags);
 		svclb_changed(svc->sn);
 	}
+	svclb_set_affinity(svc, affinity, timeout);
 	return 0;
 }
 
@@ -299,28 +414,16 @@ static int svclb_service_del(struct sk_buff *skb, struct genl_info *info)
 }
 
 /*
- * Find the service and parse the backend of a backend request. Returns the
- * backend or NULL in @bep.
+ * Parse and check the backend nest @nest of a service of @family into @tb
+ * and @spec, whose weight and state are the defaults when not given.
  */
-static int svclb_parse_backend(struct genl_info *info, struct nlattr **tb,
-			       struct svclb_service **svcp,
-			       union svclb_addr *addr, __be16 *port,
-			       struct svclb_backend **bep)
+static int svclb_parse_be(struct netlink_ext_ack *extack,
+			  const struct nlattr *nest, u16 family,
+			  struct nlattr **tb, struct svclb_be_spec *spec)
 {
-	struct netlink_ext_ack *extack = info->extack;
-	struct nlattr *stb[SVCLB_SVC_A_MAX + 1];
-	struct nlattr *nest = info->attrs[SVCLB_A_BACKEND];
-	struct svclb_service *svc;
-	u16 family = 0;
+	u16 be_family = 0;
 	int err;
 
-	svc = svclb_get_service(info, stb);
-	if (IS_ERR(svc))
-		return PTR_ERR(svc);
-	if (!nest) {
-		NL_SET_ERR_MSG(extack, "missing backend attribute");
-		return -EINVAL;
-	}
 	err = nla_parse_nested(tb, SVCLB_BE_A_MAX, nest, svclb_be_policy,
 			       extack);
 	if (err)
@@ -338,18 +441,18 @@ static int svclb_parse_backend(struct genl_info *info, struct nlattr **tb,
 		NL_SET_ERR_MSG_ATTR(extack, nest, "missing backend port");
 		return -EINVAL;
 	}
-	if (svclb_get_addr(tb[SVCLB_BE_A_ADDR], &family, addr)) {
+	if (svclb_get_addr(tb[SVCLB_BE_A_ADDR], &be_family, &spec->addr)) {
 		NL_SET_ERR_MSG_ATTR(extack, tb[SVCLB_BE_A_ADDR],
 				    "backend address must be 4 (IPv4) or 16 (IPv6) bytes long");
 		return -EINVAL;
 	}
-	if (family != svc->key.family) {
+	if (be_family != family) {
 		NL_SET_ERR_MSG_ATTR(extack, tb[SVCLB_BE_A_ADDR],
 				    "backend address family differs from the service's");
 		return -EAFNOSUPPORT;
 	}
-	*port = htons(nla_get_u16(tb[SVCLB_BE_A_PORT]));
-	if (!*port) {
+	spec->port = htons(nla_get_u16(tb[SVCLB_BE_A_PORT]));
+	if (!spec->port) {
 		NL_SET_ERR_MSG_ATTR(extack, tb[SVCLB_BE_A_PORT],
 				    "backend port must not be 0");
 		return -EINVAL;
@@ -360,8 +463,48 @@ static int svclb_parse_backend(struct genl_info *info, struct nlattr **tb,
 				    "backend weight is above 65535");
 		return -ERANGE;
 	}
+	if (tb[SVCLB_BE_A_STATE] &&
+	    nla_get_u8(tb[SVCLB_BE_A_STATE]) > SVCLB_BE_STATE_MAX) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[SVCLB_BE_A_STATE],
+				    "unknown backend state");
+		return -EINVAL;
+	}
+	spec->weight = 1;
+	if (tb[SVCLB_BE_A_WEIGHT])
+		spec->weight = nla_get_u32(tb[SVCLB_BE_A_WEIGHT]);
+	spec->state = SVCLB_BE_STATE_ACTIVE;
+	if (tb[SVCLB_BE_A_STATE])
+		spec->state = nla_get_u8(tb[SVCLB_BE_A_STATE]);
+	spec->nla = nest;
+	return 0;
+}
+
+/*
+ * Find the service and parse the backend of a backend request. Returns the
+ * backend or NULL in @bep.
+ */
+static int svclb_parse_backend(struct genl_info *info, struct nlattr **tb,
+			       struct svclb_service **svcp,
+			       struct svclb_be_spec *spec,
+			       struct svclb_backend **bep)
+{
+	struct nlattr *stb[SVCLB_SVC_A_MAX + 1];
+	struct nlattr *nest = info->attrs[SVCLB_A_BACKEND];
+	struct svclb_service *svc;
+	int err;
+
+	svc = svclb_get_service(info, stb);
+	if (IS_ERR(svc))
+		return PTR_ERR(svc);
+	if (!nest) {
+		NL_SET_ERR_MSG(info->extack, "missing backend attribute");
+		return -EINVAL;
+	}
+	err = svclb_parse_be(info->extack, nest, svc->key.family, tb, spec);
+	if (err)
+		return err;
 	*svcp = svc;
-	*bep = svclb_backend_find(svc, addr, *port);
+	*bep = svclb_backend_find(svc, &spec->addr, spec->port);
 	return 0;
 }
 
@@ -370,21 +513,19 @@ static int svclb_backend_new(struct sk_buff *skb, struct genl_info *info)
 	struct nlattr *tb[SVCLB_BE_A_MAX + 1];
 	struct svclb_service *svc;
 	struct svclb_backend *be;
-	union svclb_addr addr;
-	__be16 port;
-	u32 weight = 1;
+	struct svclb_be_spec spec;
 	int err;
 
-	err = svclb_parse_backend(info, tb, &svc, &addr, &port, &be);
+	err = svclb_parse_backend(info, tb, &svc, &spec, &be);
 	if (err)
 		return err;
 	if (be) {
 		NL_SET_ERR_MSG(info->extack, "backend already exists");
 		return -EEXIST;
 	}
-	if (tb[SVCLB_BE_A_WEIGHT])
-		weight = nla_get_u32(tb[SVCLB_BE_A_WEIGHT]);
-	return svclb_explain(info, svclb_backend_add(svc, &addr, port, weight));
+	err = svclb_backend_add(svc, &spec.addr, spec.port, spec.weight,
+				spec.state);
+	return svclb_explain(info, err);
 }
 
 static int svclb_backend_set(struct sk_buff *skb, struct genl_info *info)
@@ -392,21 +533,21 @@ static int svclb_backend_set(struct sk_buff *skb, struct genl_info *info)
 	struct nlattr *tb[SVCLB_BE_A_MAX + 1];
 	struct svclb_service *svc;
 	struct svclb_backend *be;
-	union svclb_addr addr;
-	__be16 port;
+	struct svclb_be_spec spec;
+	u32 weight;
+	u8 state;
 	int err;
 
-	err = svclb_parse_backend(info, tb, &svc, &addr, &port, &be);
+	err = svclb_parse_backend(info, tb, &svc, &spec, &be);
 	if (err)
 		return err;
 	if (!be) {
 		NL_SET_ERR_MSG(info->extack, "no such backend");
 		return -ENOENT;
 	}
-	if (!tb[SVCLB_BE_A_WEIGHT])
-		return 0;
-	err = svclb_backend_set_weight(be, nla_get_u32(tb[SVCLB_BE_A_WEIGHT]));
-	return svclb_explain(info, err);
+	weight = tb[SVCLB_BE_A_WEIGHT] ? spec.weight : be->weight;
+	state = tb[SVCLB_BE_A_STATE] ? spec.state : be->state;
+	return svclb_explain(info, svclb_backend_update(be, weight, state));
 }
 
 static int svclb_backend_del(struct sk_buff *skb, struct genl_info *info)
@@ -414,11 +555,10 @@ static int svclb_backend_del(struct sk_buff *skb, struct genl_info *info)
 	struct nlattr *tb[SVCLB_BE_A_MAX + 1];
 	struct svclb_service *svc;
 	struct svclb_backend *be;
-	union svclb_addr addr;
-	__be16 port;
+	struct svclb_be_spec spec;
 	int err;
 
-	err = svclb_parse_backend(info, tb, &svc, &addr, &port, &be);
+	err = svclb_parse_backend(info, tb, &svc, &spec, &be);
 	if (err)
 		return err;
 	if (!be) {
@@ -434,6 +574,7 @@ static int svclb_flush(struct sk_buff *skb, struct genl_info *info)
 
 	svclb_service_flush(sn);
 	svclb_flow_flush(sn);
+	svclb_affinity_sweep(sn, true);
 	return 0;
 }
 
@@ -463,7 +604,9 @@ static int svclb_config_get(struct sk_buff *skb, struct genl_info *info)
 	}
 	if (nla_put_u32(msg, SVCLB_CFG_A_MAX_FLOWS, READ_ONCE(sn->max_flows)) ||
 	    nla_put_u32(msg, SVCLB_CFG_A_FLOWS,
-			max(atomic_read(&sn->nr_flows), 0)))
+			max(atomic_read(&sn->nr_flows), 0)) ||
+	    nla_put_u32(msg, SVCLB_CFG_A_AFFINITY_ENTRIES,
+			max(atomic_read(&sn->nr_affinity), 0)))
 		goto nospace;
 	nla_nest_end(msg, nest);
 	genlmsg_end(msg, hdr);
@@ -494,6 +637,11 @@ static int svclb_config_set(struct sk_buff *skb, struct genl_info *info)
 	if (tb[SVCLB_CFG_A_FLOWS]) {
 		NL_SET_ERR_MSG_ATTR(extack, tb[SVCLB_CFG_A_FLOWS],
 				    "the number of flows is read-only");
+		return -EINVAL;
+	}
+	if (tb[SVCLB_CFG_A_AFFINITY_ENTRIES]) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[SVCLB_CFG_A_AFFINITY_ENTRIES],
+				    "the number of affinity entries is read-only");
 		return -EINVAL;
 	}
 	for (i = 0; i < ARRAY_SIZE(svclb_cfg_timeouts); i++) {
@@ -574,6 +722,7 @@ static int svclb_put_backend(struct sk_buff *skb,
 			   &be->addr) ||
 	    nla_put_u16(skb, SVCLB_BE_A_PORT, ntohs(be->port)) ||
 	    nla_put_u32(skb, SVCLB_BE_A_WEIGHT, be->weight) ||
+	    nla_put_u8(skb, SVCLB_BE_A_STATE, be->state) ||
 	    svclb_put_stats(skb, SVCLB_BE_A_STATS, be->stats,
 			    &be->active_flows, false))
 		return -EMSGSIZE;
@@ -611,6 +760,9 @@ static int svclb_put_service(struct sk_buff *skb, struct netlink_callback *cb,
 	    nla_put_u16(skb, SVCLB_SVC_A_PORT, ntohs(key->port)) ||
 	    nla_put_string(skb, SVCLB_SVC_A_SCHED, svc->sched->name) ||
 	    nla_put_u32(skb, SVCLB_SVC_A_FLAGS, svc->flags) ||
+	    nla_put_u8(skb, SVCLB_SVC_A_AFFINITY, svc->affinity) ||
+	    nla_put_u32(skb, SVCLB_SVC_A_AFFINITY_TIMEOUT,
+			svc->affinity_timeout / HZ) ||
 	    svclb_put_stats(skb, SVCLB_SVC_A_STATS, svc->stats,
 			    &svc->active_flows, true))
 		goto cancel;

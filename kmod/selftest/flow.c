@@ -110,12 +110,18 @@ bool __init svclb_flow_selftest(void)
 		return false;
 	mutex_init(&sn->lock);
 	sn->genid = 1;
-	if (svclb_service_net_init(sn)) {
+	if (svclb_affinity_net_init(sn)) {
 		kfree(sn);
 		return false;
 	}
 	if (svclb_flow_net_init(sn)) {
-		svclb_service_net_exit(sn);
+		svclb_affinity_net_exit(sn);
+		kfree(sn);
+		return false;
+	}
+	if (svclb_service_net_init(sn)) {
+		svclb_flow_net_exit(sn);
+		svclb_affinity_net_exit(sn);
 		kfree(sn);
 		return false;
 	}
@@ -129,7 +135,8 @@ bool __init svclb_flow_selftest(void)
 	memset(&addr, 0, sizeof(addr));
 	for (i = 0; i < 3; i++) {
 		addr.ip = htonl(0x0a000201 + i);
-		ST_CHECK(!svclb_backend_add(svc, &addr, htons(8080), 1));
+		ST_CHECK(!svclb_backend_add(svc, &addr, htons(8080), 1,
+					    SVCLB_BE_STATE_ACTIVE));
 	}
 	mutex_unlock(&sn->lock);
 
@@ -142,8 +149,9 @@ bool __init svclb_flow_selftest(void)
 	mutex_lock(&sn->lock);
 out:
 	mutex_unlock(&sn->lock);
-	svclb_flow_net_exit(sn);
 	svclb_service_net_exit(sn);
+	svclb_flow_net_exit(sn);
+	svclb_affinity_net_exit(sn);
 	rcu_barrier();
 	kfree(sn);
 	return ok;

@@ -26,10 +26,37 @@
  *                        "rr" when absent
  *     SVCLB_SVC_A_FLAGS: u32, a combination of enum svclb_svc_flags;
  *                        0 when absent
+ *     SVCLB_SVC_A_AFFINITY: u8, enum svclb_affinity; SVCLB_AFFINITY_NONE
+ *                           when absent
+ *     SVCLB_SVC_A_AFFINITY_TIMEOUT: u32, seconds, 1 to SVCLB_TIMEOUT_MAX;
+ *                           SVCLB_AFFINITY_TIMEOUT_DEFAULT when absent
+ *
+ * Session affinity by client IP: a new flow from a client address that
+ * started a flow of the service less than AFFINITY_TIMEOUT seconds ago goes
+ * to the backend that flow got, as long as that backend may still take new
+ * flows; otherwise the scheduler picks. Only new flows count: the timeout
+ * runs from the client's last new flow, however long its flows live. The
+ * affinity entries of a namespace are bounded by SVCLB_CFG_A_MAX_FLOWS; when
+ * that many exist, new flows are scheduled without recording one.
  *
  * SVCLB_CMD_SERVICE_SET: change an existing service: the same attributes as
- * SVCLB_CMD_SERVICE_NEW; SCHED and FLAGS replace the current values when
- * present. Fails if the service does not exist.
+ * SVCLB_CMD_SERVICE_NEW; SCHED, FLAGS, AFFINITY and AFFINITY_TIMEOUT replace
+ * the current values when present. Fails if the service does not exist.
+ * It may also carry
+ *
+ *     SVCLB_SVC_A_BACKENDS: nest
+ *       SVCLB_A_BACKEND: nest, repeated, one per backend: ADDR, PORT and
+ *                        optionally WEIGHT and STATE, as in
+ *                        SVCLB_CMD_BACKEND_NEW
+ *
+ * which replaces the whole backend set of the service at once: backends
+ * listed and present keep their flows and counters and take the WEIGHT and
+ * STATE given (1 and SVCLB_BE_STATE_ACTIVE when absent); backends listed
+ * and absent are added; backends present and not listed are removed, as
+ * with SVCLB_CMD_BACKEND_DEL. An empty nest removes every backend. New
+ * flows are scheduled from the old set until the new one is complete, and
+ * from the new one after: never from a mix or from none. A request with
+ * one invalid or repeated backend is refused whole and changes nothing.
  *
  * SVCLB_CMD_SERVICE_DEL: delete a service, its backends and its flows.
  *
@@ -40,11 +67,13 @@
  *
  *   SVCLB_A_SERVICE: nest
  *     SVCLB_SVC_A_FAMILY, SVCLB_SVC_A_PROTO, SVCLB_SVC_A_ADDR,
- *     SVCLB_SVC_A_PORT, SVCLB_SVC_A_SCHED, SVCLB_SVC_A_FLAGS
+ *     SVCLB_SVC_A_PORT, SVCLB_SVC_A_SCHED, SVCLB_SVC_A_FLAGS,
+ *     SVCLB_SVC_A_AFFINITY, SVCLB_SVC_A_AFFINITY_TIMEOUT
  *     SVCLB_SVC_A_STATS: nest of enum svclb_stats_attrs
  *     SVCLB_SVC_A_BACKENDS: nest
  *       SVCLB_A_BACKEND: nest, repeated, one per backend
- *         SVCLB_BE_A_ADDR, SVCLB_BE_A_PORT, SVCLB_BE_A_WEIGHT
+ *         SVCLB_BE_A_ADDR, SVCLB_BE_A_PORT, SVCLB_BE_A_WEIGHT,
+ *         SVCLB_BE_A_STATE
  *         SVCLB_BE_A_STATS: nest of enum svclb_stats_attrs
  *
  * When a service's backends do not fit in one message, the following message
@@ -63,12 +92,20 @@
  *     SVCLB_BE_A_WEIGHT: u32, 0 to SVCLB_WEIGHT_MAX; 1 when absent. A
  *                        backend of weight 0 keeps its flows but gets no
  *                        new ones.
+ *     SVCLB_BE_A_STATE: u8, enum svclb_be_state; SVCLB_BE_STATE_ACTIVE when
+ *                       absent
+ *
+ * New flows go to the active backends of weight above 0; only when there is
+ * none do they go to the terminating backends of weight above 0. Every
+ * backend keeps the flows it has, whatever its state and weight.
  *
  * SVCLB_CMD_BACKEND_SET: change an existing backend; the same attributes as
- * SVCLB_CMD_BACKEND_NEW; WEIGHT replaces the current value when present.
+ * SVCLB_CMD_BACKEND_NEW; WEIGHT and STATE replace the current values when
+ * present.
  *
  * SVCLB_CMD_BACKEND_DEL: remove a backend from a service. Its flows are
- * forgotten: their next packet is scheduled afresh.
+ * purged at once: no packet is translated by them any more, the next packet
+ * of each (UDP included) is scheduled afresh as a new flow.
  *
  *   SVCLB_A_SERVICE: nest with the service key
  *   SVCLB_A_BACKEND: nest with SVCLB_BE_A_ADDR and SVCLB_BE_A_PORT
@@ -87,8 +124,11 @@
  *     SVCLB_CFG_A_TIMEOUT_SCTP: u32, seconds an SCTP flow lives idle
  *     SVCLB_CFG_A_MAX_FLOWS: u32, the bound of the flow table
  *     SVCLB_CFG_A_FLOWS: u32, the flows in the table now (read-only)
+ *     SVCLB_CFG_A_AFFINITY_ENTRIES: u32, the session affinity entries
+ *                                   now (read-only)
  *
- * SVCLB_CMD_CONFIG_SET: change any of the settings above but FLOWS.
+ * SVCLB_CMD_CONFIG_SET: change any of the settings above but FLOWS and
+ * AFFINITY_ENTRIES.
  * Timeouts are 1 to SVCLB_TIMEOUT_MAX seconds and apply at once to every
  * flow; MAX_FLOWS is at least 1 and limits new flows only.
  *
@@ -103,6 +143,7 @@
 #define SVCLB_SCHED_NAME_MAX	16
 #define SVCLB_WEIGHT_MAX	65535
 #define SVCLB_TIMEOUT_MAX	2000000
+#define SVCLB_AFFINITY_TIMEOUT_DEFAULT	10800
 
 enum svclb_cmd {
 	SVCLB_CMD_UNSPEC,
@@ -138,7 +179,9 @@ enum svclb_svc_attrs {
 	SVCLB_SVC_A_SCHED,	/* string */
 	SVCLB_SVC_A_FLAGS,	/* u32: enum svclb_svc_flags */
 	SVCLB_SVC_A_STATS,	/* nest: enum svclb_stats_attrs (dump only) */
-	SVCLB_SVC_A_BACKENDS,	/* nest: SVCLB_A_BACKEND... (dump only) */
+	SVCLB_SVC_A_BACKENDS,	/* nest: SVCLB_A_BACKEND... */
+	SVCLB_SVC_A_AFFINITY,	/* u8: enum svclb_affinity */
+	SVCLB_SVC_A_AFFINITY_TIMEOUT,	/* u32, seconds */
 	__SVCLB_SVC_A_MAX
 };
 #define SVCLB_SVC_A_MAX (__SVCLB_SVC_A_MAX - 1)
@@ -153,15 +196,35 @@ enum svclb_svc_flags {
 };
 #define SVCLB_SVC_F_ALL (SVCLB_SVC_F_SILENT_DROP)
 
+enum svclb_affinity {
+	SVCLB_AFFINITY_NONE,
+	SVCLB_AFFINITY_CLIENT_IP,	/* by the client's address */
+	__SVCLB_AFFINITY_MAX
+};
+#define SVCLB_AFFINITY_MAX (__SVCLB_AFFINITY_MAX - 1)
+
 enum svclb_be_attrs {
 	SVCLB_BE_A_UNSPEC,
 	SVCLB_BE_A_ADDR,	/* binary: 4 or 16 bytes */
 	SVCLB_BE_A_PORT,	/* u16 */
 	SVCLB_BE_A_WEIGHT,	/* u32 */
 	SVCLB_BE_A_STATS,	/* nest: enum svclb_stats_attrs (dump only) */
+	SVCLB_BE_A_STATE,	/* u8: enum svclb_be_state */
 	__SVCLB_BE_A_MAX
 };
 #define SVCLB_BE_A_MAX (__SVCLB_BE_A_MAX - 1)
+
+enum svclb_be_state {
+	/* Takes new flows. */
+	SVCLB_BE_STATE_ACTIVE,
+	/*
+	 * Keeps its flows; takes new flows only when the service has no
+	 * active backend of weight above 0.
+	 */
+	SVCLB_BE_STATE_TERMINATING,
+	__SVCLB_BE_STATE_MAX
+};
+#define SVCLB_BE_STATE_MAX (__SVCLB_BE_STATE_MAX - 1)
 
 enum svclb_cfg_attrs {
 	SVCLB_CFG_A_UNSPEC,
@@ -172,6 +235,7 @@ enum svclb_cfg_attrs {
 	SVCLB_CFG_A_TIMEOUT_SCTP,	/* u32, seconds */
 	SVCLB_CFG_A_MAX_FLOWS,		/* u32 */
 	SVCLB_CFG_A_FLOWS,		/* u32, read-only */
+	SVCLB_CFG_A_AFFINITY_ENTRIES,	/* u32, read-only */
 	__SVCLB_CFG_A_MAX
 };
 #define SVCLB_CFG_A_MAX (__SVCLB_CFG_A_MAX - 1)
