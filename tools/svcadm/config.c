@@ -21,10 +21,13 @@ static const struct {
 	{ "timeout-udp", SVCLB_CFG_A_TIMEOUT_UDP },
 	{ "timeout-sctp", SVCLB_CFG_A_TIMEOUT_SCTP },
 	{ "max-flows", SVCLB_CFG_A_MAX_FLOWS },
-	{ "flows", SVCLB_CFG_A_FLOWS },	/* read-only */
+	/* Read-only, last. */
+	{ "flows", SVCLB_CFG_A_FLOWS },
+	{ "affinity-entries", SVCLB_CFG_A_AFFINITY_ENTRIES },
 };
 
 #define NR_KEYS (sizeof(keys) / sizeof(keys[0]))
+#define NR_SETTABLE (NR_KEYS - 2)
 
 struct config {
 	bool have[NR_KEYS];
@@ -100,10 +103,10 @@ int cmd_config(const struct command *cmd, int argc, char **argv)
 	for (int i = 1; i < nargs; i += 2) {
 		size_t k;
 
-		for (k = 0; k < NR_KEYS - 1; k++)
+		for (k = 0; k < NR_SETTABLE; k++)
 			if (!strcmp(argv[i], keys[k].name))
 				break;
-		if (k == NR_KEYS - 1)
+		if (k == NR_SETTABLE)
 			return usage_error(cmd, "unknown setting \"%s\"", argv[i]);
 		if (!parse_u32(argv[i + 1], false, &v))
 			return usage_error(cmd, "invalid %s \"%s\": not a number",
@@ -123,7 +126,7 @@ int cmd_config(const struct command *cmd, int argc, char **argv)
 	if (!nest)
 		goto full;
 	for (int i = 1; i < nargs; i += 2) {
-		for (size_t k = 0; k < NR_KEYS - 1; k++) {
+		for (size_t k = 0; k < NR_SETTABLE; k++) {
 			if (strcmp(argv[i], keys[k].name))
 				continue;
 			parse_u32(argv[i + 1], false, &v);

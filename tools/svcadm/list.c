@@ -29,6 +29,7 @@ struct stats {
 struct backend {
 	struct endpoint ep;
 	uint32_t weight;
+	uint8_t state;
 	struct stats stats;
 };
 
@@ -37,6 +38,8 @@ struct service {
 	struct endpoint ep;
 	char sched[SVCLB_SCHED_NAME_MAX];
 	uint32_t flags;
+	uint8_t affinity;
+	uint32_t affinity_timeout;
 	struct stats stats;
 	struct backend *backends;
 	size_t nr_backends, max_backends;
@@ -61,12 +64,15 @@ static const struct nla_policy svc_policy[SVCLB_SVC_A_MAX + 1] = {
 	[SVCLB_SVC_A_SCHED] = { .type = NLA_STRING,
 				.maxlen = SVCLB_SCHED_NAME_MAX },
 	[SVCLB_SVC_A_FLAGS] = { .type = NLA_U32 },
+	[SVCLB_SVC_A_AFFINITY] = { .type = NLA_U8 },
+	[SVCLB_SVC_A_AFFINITY_TIMEOUT] = { .type = NLA_U32 },
 };
 
 static const struct nla_policy be_policy[SVCLB_BE_A_MAX + 1] = {
 	[SVCLB_BE_A_ADDR] = { .minlen = 4, .maxlen = 16 },
 	[SVCLB_BE_A_PORT] = { .type = NLA_U16 },
 	[SVCLB_BE_A_WEIGHT] = { .type = NLA_U32 },
+	[SVCLB_BE_A_STATE] = { .type = NLA_U8 },
 };
 
 static const struct nla_policy stats_policy[SVCLB_STATS_A_MAX + 1] = {
@@ -229,6 +235,8 @@ static int parse_backend(struct nlattr *nest, struct service *s)
 	be->ep.port = nla_get_u16(tb[SVCLB_BE_A_PORT]);
 	if (tb[SVCLB_BE_A_WEIGHT])
 		be->weight = nla_get_u32(tb[SVCLB_BE_A_WEIGHT]);
+	if (tb[SVCLB_BE_A_STATE])
+		be->state = nla_get_u8(tb[SVCLB_BE_A_STATE]);
 	if (tb[SVCLB_BE_A_STATS])
 		return parse_stats(tb[SVCLB_BE_A_STATS], &be->stats);
 	return 0;
@@ -272,6 +280,11 @@ static int parse_service(struct nlmsghdr *nlh, void *arg)
 				 nla_get_string(attr[SVCLB_SVC_A_SCHED]));
 		if (attr[SVCLB_SVC_A_FLAGS])
 			s->flags = nla_get_u32(attr[SVCLB_SVC_A_FLAGS]);
+		if (attr[SVCLB_SVC_A_AFFINITY])
+			s->affinity = nla_get_u8(attr[SVCLB_SVC_A_AFFINITY]);
+		if (attr[SVCLB_SVC_A_AFFINITY_TIMEOUT])
+			s->affinity_timeout =
+				nla_get_u32(attr[SVCLB_SVC_A_AFFINITY_TIMEOUT]);
 		if (attr[SVCLB_SVC_A_STATS]) {
 			err = parse_stats(attr[SVCLB_SVC_A_STATS], &s->stats);
 			if (err)
@@ -300,6 +313,27 @@ static void format_proto(uint8_t proto, char *buf, size_t len)
 		snprintf(buf, len, "%u", proto);
 }
 
+/* The name of an affinity or a backend state, or its number. */
+static const char *affinity_name(uint8_t affinity, char *buf, size_t len)
+{
+	if (affinity == SVCLB_AFFINITY_NONE)
+		return "none";
+	if (affinity == SVCLB_AFFINITY_CLIENT_IP)
+		return "client-ip";
+	snprintf(buf, len, "%u", affinity);
+	return buf;
+}
+
+static const char *state_name(uint8_t state, char *buf, size_t len)
+{
+	const char *name = be_state_name(state);
+
+	if (name)
+		return name;
+	snprintf(buf, len, "%u", state);
+	return buf;
+}
+
 static void print_stats(const struct stats *st)
 {
 	printf("  flows %" PRIu64 "  active %" PRIu32
@@ -315,7 +349,7 @@ static void print_stats(const struct stats *st)
 
 static void print_text(const struct table *t)
 {
-	char proto[8], ep[ENDPOINT_STRLEN];
+	char proto[8], ep[ENDPOINT_STRLEN], num[8];
 
 	for (size_t i = 0; i < t->nr; i++) {
 		const struct service *s = &t->svcs[i];
@@ -335,13 +369,18 @@ static void print_text(const struct table *t)
 			if (unknown)
 				printf("%s0x%" PRIx32, sep, unknown);
 		}
+		if (s->affinity != SVCLB_AFFINITY_NONE)
+			printf("  affinity %s timeout %" PRIu32,
+			       affinity_name(s->affinity, num, sizeof(num)),
+			       s->affinity_timeout);
 		print_stats(&s->stats);
 
 		for (size_t j = 0; j < s->nr_backends; j++) {
 			const struct backend *be = &s->backends[j];
 
 			format_endpoint(&be->ep, ep, sizeof(ep));
-			printf("  -> %s  weight %" PRIu32, ep, be->weight);
+			printf("  -> %s  weight %" PRIu32 "  state %s", ep,
+			       be->weight, state_name(be->state, num, sizeof(num)));
 			print_stats(&be->stats);
 		}
 	}
@@ -416,6 +455,9 @@ static json_object *service_json(const struct service *s)
 		jappend(flags, json_object_new_string(buf));
 	}
 	jadd(o, "flags", flags);
+	jadd(o, "affinity", json_object_new_string(
+		affinity_name(s->affinity, buf, sizeof(buf))));
+	jadd(o, "affinity_timeout", json_object_new_uint64(s->affinity_timeout));
 	jadd(o, "stats", stats_json(&s->stats));
 
 	for (size_t j = 0; j < s->nr_backends; j++) {
@@ -426,6 +468,8 @@ static json_object *service_json(const struct service *s)
 		jadd(b, "address", json_object_new_string(buf));
 		jadd(b, "port", json_object_new_int(be->ep.port));
 		jadd(b, "weight", json_object_new_uint64(be->weight));
+		jadd(b, "state", json_object_new_string(
+			state_name(be->state, buf, sizeof(buf))));
 		jadd(b, "stats", stats_json(&be->stats));
 		jappend(backends, b);
 	}
