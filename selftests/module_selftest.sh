@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# The debug build's in-module self-tests (checksums, flow table, round robin)
+# The debug build's in-module self-tests (checksums, flow table, round robin,
+# backend states and backend set replacement)
 # pass at load time.
 source "$(dirname "$0")/lib.sh"
 

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 """Test client: COUNT requests to ADDR:PORT over TCP or UDP, each from a new
-source port, each checked to come back byte for byte (and, for UDP, from
-ADDR:PORT itself). Prints a JSON tally of the backends that answered."""
+source port (of the address given with --source, if any), each checked to
+come back byte for byte (and, for UDP, from ADDR:PORT itself). Prints a JSON
+tally of the backends that answered."""
 
 import argparse
 import json
@@ -10,8 +11,10 @@ import socket
 import sys
 
 
-def tcp_once(addr, port, payload, timeout):
-    with socket.create_connection((addr, port), timeout=timeout) as s:
+def tcp_once(addr, port, payload, timeout, source):
+    src = (source, 0) if source else None
+    with socket.create_connection((addr, port), timeout=timeout,
+                                  source_address=src) as s:
         s.sendall(payload)
         s.shutdown(socket.SHUT_WR)
         data = b""
@@ -24,10 +27,12 @@ def tcp_once(addr, port, payload, timeout):
     return backend.decode(), echo == payload, None
 
 
-def udp_once(addr, port, payload, timeout):
+def udp_once(addr, port, payload, timeout, source):
     family = socket.AF_INET6 if ":" in addr else socket.AF_INET
     with socket.socket(family, socket.SOCK_DGRAM) as s:
         s.settimeout(timeout)
+        if source:
+            s.bind((source, 0))
         # Connected: ICMP errors reach the socket, and only datagrams from
         # ADDR:PORT are accepted.
         s.connect((addr, port))
@@ -45,13 +50,15 @@ def main():
     p.add_argument("count", type=int)
     p.add_argument("--size", type=int, default=100)
     p.add_argument("--timeout", type=float, default=2.0)
+    p.add_argument("--source")
     a = p.parse_args()
     once = tcp_once if a.proto == "tcp" else udp_once
     tally = {"backends": {}, "errors": 0, "corrupt": 0, "wrong_source": 0}
     for _ in range(a.count):
         payload = os.urandom(a.size)
         try:
-            backend, intact, src = once(a.addr, a.port, payload, a.timeout)
+            backend, intact, src = once(a.addr, a.port, payload, a.timeout,
+                                        a.source)
         except OSError as e:
             tally["errors"] += 1
             tally["last_error"] = str(e)
