@@ -33,27 +33,25 @@ for b in "${BACKENDS[@]}"; do
 	svcadm_n backend add udp "$(ep $VIP 53)" "$(ep "$b" 8080)"
 done
 set_state() { svcadm_n backend set "$1" "$(ep $VIP "$2")" "$(ep "$3" 8080)" state "$4"; }
-# busy_backend PROTO: the address of the one backend with a live flow.
-busy_backend() {
-	local i b
-	for i in $(seq 50); do
-		b=$(svcadm_n -j list | json_get "' '.join(b['address'] for s in d['services']
-			if s['proto'] == '$1' for b in s['backends'] if b['stats']['active_flows'] == 1)")
-		[[ -n $b && $b != *' '* ]] && { echo "$b"; return 0; }
-		sleep 0.2
-	done
-	return 1
-}
 # load MODE PORT NAME [ARGS]: a load.py in the background, output in $TMP/NAME.
 load() {
 	bg in_c "$PY" "$SELFTESTS/lib/load.py" "$1" $VIP "$2" --stop "$TMP/stop-$3" \
-		"${@:4}" >"$TMP/$3"
+		--first "$TMP/first-$3" "${@:4}" >"$TMP/$3"
+}
+# first NAME: the backend that first answered the load NAME.
+first() {
+	local i
+	for i in $(seq 100); do
+		[[ -s $TMP/first-$1 ]] && { cat "$TMP/first-$1"; return 0; }
+		sleep 0.1
+	done
+	return 1
 }
 stop_load() { touch "$TMP/stop-$1"; wait "${BG_PIDS[-1]}"; }
 
 # A long-lived connection, busy all along, on the backend to be terminated.
 load tcp-conn 80 long --interval 0.1
-long=$(busy_backend tcp)
+long=$(first long)
 diag "long-lived connection on $long"
 set_state tcp 80 "$long" terminating
 check "svcadm list shows the state" \
@@ -96,7 +94,7 @@ check "a backend added terminating gets no new connection" \
 # removed, then the mark file is made: every datagram sent after it must be
 # answered by a live backend.
 load udp-socket 53 udp --interval 0.05 --timeout 3 --mark "$TMP/mark" --log
-gone=$(busy_backend udp)
+gone=$(first udp)
 sleep 1
 svcadm_n backend del udp "$(ep $VIP 53)" "$(ep "$gone" 8080)"
 touch "$TMP/mark"
@@ -127,7 +125,7 @@ check "udp: the removed backend's flow was freed ($flows active flow left, the n
 
 # TCP: a connection whose backend is removed is reset at its next packet.
 load tcp-conn 80 gone --interval 0.1 --timeout 3 --mark "$TMP/mark-tcp" --log --stop-on-error
-tcp_gone=$(busy_backend tcp)
+tcp_gone=$(first gone)
 svcadm_n backend del tcp "$(ep $VIP 80)" "$(ep "$tcp_gone" 8080)"
 touch "$TMP/mark-tcp"
 for i in $(seq 50); do

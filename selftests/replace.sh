@@ -5,7 +5,8 @@
 # counters; a refused list changes nothing; and while 1,000 replaces run
 # (between disjoint sets too), a stream of UDP requests, each a new flow,
 # never meets a missing or half-built set: every request is answered and
-# nothing is refused or dropped.
+# nothing is refused or dropped; and when no backend carrying the stream is
+# removed, every reply comes back from the VIP.
 #
 # usage: replace.sh [--ipv6]
 source "$(dirname "$0")/lib.sh"
@@ -19,7 +20,7 @@ esac
 use_family $family
 REPLACES=1000
 
-plan 10
+plan 12
 trap topo_cleanup EXIT
 load_module || exit 1
 topo_setup || exit 1
@@ -79,17 +80,27 @@ check "a list with a backend of another family is refused" \
 	grep -q "svcadm: backend address family differs from the service's" <<<"$out"
 check "refused lists changed nothing ($before)" test "$(backends)" = "$before"
 
-# 1,000 replaces under a stream of requests, each from a new socket.
+# Replaces under a stream of requests, each from a new socket (a new flow,
+# scheduled from the set of the moment): $REPLACES between sets that remove
+# backends, disjoint sets too, then $REPLACES that only change the weights
+# and states of the three backends carrying the stream (the set scheduled
+# from still flips between disjoint ones) and add and remove a fourth of
+# weight 0. Replies to requests in flight to a backend removed meanwhile
+# come untranslated, from the backend: the client takes those too.
 svcadm_n service set udp "$SVC" backends "${B[0]}"
-bg in_c "$PY" "$SELFTESTS/lib/load.py" udp $VIP 53 --timeout 2 --stop "$TMP/stop" >"$TMP/stream"
-sleep 1
-in_n "$PY" - "$SELFTESTS/lib" $VIP $REPLACES "${BACKENDS[@]}" >"$TMP/replaces" <<-'EOF'
+replaces() { # replaces remove|flip
+	bg in_c "$PY" "$SELFTESTS/lib/load.py" udp $VIP 53 --timeout 2 \
+		--stop "$TMP/stop-$1" >"$TMP/stream-$1"
+	sleep 1
+	in_n "$PY" - "$SELFTESTS/lib" "$1" $VIP $REPLACES "${BACKENDS[@]}" \
+		>"$TMP/replaces-$1" <<-'EOF'
 import json, socket, sys, time
 sys.path.insert(0, sys.argv[1])
 from genl import (A_BACKEND, A_SERVICE, BE_ADDR, BE_PORT, BE_STATE,
                   BE_STATE_TERMINATING, BE_WEIGHT, CMD, SVC_BACKENDS, Genl,
                   addr, nest, svc_key, u8, u16, u32)
-vip, count, b = sys.argv[2], int(sys.argv[3]), sys.argv[4:]
+kind, vip, count, b = sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5:]
+spare = "10.0.2.9" if "." in vip else "fd00:2::9"
 
 def be(a, weight=None, state=None):
     attrs = [addr(BE_ADDR, a), u16(BE_PORT, 8080)]
@@ -100,11 +111,18 @@ def be(a, weight=None, state=None):
     return nest(A_BACKEND, *attrs)
 
 T = BE_STATE_TERMINATING
-# Disjoint sets follow each other; weights and states change.
-sets = [[be(b[0])],
-        [be(b[1]), be(b[2])],
-        [be(b[2], weight=3), be(b[0], state=T)],
-        [be(b[0], weight=2), be(b[1]), be(b[2], state=T)]]
+if kind == "remove":
+    sets = [[be(b[0])],
+            [be(b[1]), be(b[2])],
+            [be(b[2], weight=3), be(b[0], state=T)],
+            [be(b[0], weight=2), be(b[1]), be(b[2], state=T)]]
+else:
+    sets = [[be(b[0]), be(b[1], state=T), be(b[2], state=T)],
+            [be(b[0], state=T), be(b[1], weight=2), be(b[2]),
+             be(spare, weight=0)],
+            [be(b[2], weight=5), be(b[1], state=T), be(b[0], state=T)],
+            [be(b[1]), be(b[0], weight=3), be(b[2], state=T),
+             be(spare, weight=0, state=T)]]
 key = svc_key(vip, 53, proto=socket.IPPROTO_UDP)
 g = Genl()
 start = time.monotonic()
@@ -113,18 +131,25 @@ for i in range(count):
               nest(A_SERVICE, *key, nest(SVC_BACKENDS, *sets[i % len(sets)])))
 print(json.dumps(dict(replaces=count, seconds=round(time.monotonic() - start, 2))))
 EOF
-sleep 1
-touch "$TMP/stop"
-wait "${BG_PIDS[-1]}"
-diag "replaces: $(cat "$TMP/replaces")"
-diag "stream: $(cat "$TMP/stream")"
+	sleep 1
+	touch "$TMP/stop-$1"
+	wait "${BG_PIDS[-1]}"
+	diag "$1: $(cat "$TMP/replaces-$1"), stream $(cat "$TMP/stream-$1")"
+}
+replaces remove
+replaces flip
 list=$(svcadm_n -j list)
 diag "service: $(json_get "d['services'][0]['stats']" <<<"$list")"
-check "$REPLACES replaces done while the stream ran" \
-	json_check "d['replaces'] == $REPLACES" <"$TMP/replaces"
-check "every request of the stream answered (replies of a backend removed in flight come untranslated)" \
+check "$REPLACES replaces removing backends done while the stream ran" \
+	json_check "d['replaces'] == $REPLACES" <"$TMP/replaces-remove"
+check "... every request answered, from the VIP or from a backend removed in flight" \
 	json_check "d['requests'] >= 20 and d['failures'] == 0 and d['corrupt'] == 0 and
-		d['from_vip'] + d['from_backend'] == d['requests']" <"$TMP/stream"
+		d['from_vip'] + d['from_backend'] == d['requests']" <"$TMP/stream-remove"
+check "$REPLACES replaces keeping the backends done while the stream ran" \
+	json_check "d['replaces'] == $REPLACES" <"$TMP/replaces-flip"
+check "... every request answered from the VIP" \
+	json_check "d['requests'] >= 20 and d['failures'] == 0 and d['corrupt'] == 0 and
+		d['from_vip'] == d['requests']" <"$TMP/stream-flip"
 check "nothing refused or dropped for want of a backend or of room" json_check \
 	"d['services'][0]['stats']['refused'] == 0 and d['services'][0]['stats']['dropped'] == 0" <<<"$list"
 rm -rf "$TMP"

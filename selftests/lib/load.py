@@ -11,7 +11,8 @@ Modes:
 
 With --mark FILE, each request also records whether FILE existed when it
 was sent, and --log keeps every request's (marked, backend or null) in
-order."""
+order. With --first FILE, the backend of the first answer is written to
+FILE."""
 
 import argparse
 import json
@@ -128,6 +129,10 @@ class Load:
                     break
                 continue
             t["answered"] += 1
+            if a.first and not t["backends"]:
+                with open(a.first + ".tmp", "w") as f:
+                    f.write(backend + "\n")
+                os.rename(a.first + ".tmp", a.first)
             t["corrupt"] += not intact
             t["from_vip" if from_vip else "from_backend"] += 1
             t["backends"][backend] = t["backends"].get(backend, 0) + 1
@@ -148,6 +153,7 @@ def main():
     p.add_argument("--stop", required=True, help="stop once this file exists")
     p.add_argument("--mark")
     p.add_argument("--log", action="store_true")
+    p.add_argument("--first")
     p.add_argument("--source", help="the client address to send from")
     p.add_argument("--timeout", type=float, default=2.0)
     p.add_argument("--interval", type=float, default=0.0)
