@@ -411,8 +411,8 @@ static struct svclb_be_spec *svclb_spec_find(struct svclb_be_spec **sorted,
 }
 
 /*
- * Sort pointers to @n specs in @sorted and return the first spec that
- * repeats an earlier one, or NULL.
+ * Sort pointers to @n specs in @sorted. Returns a spec that repeats another,
+ * the one given later, or NULL.
  */
 struct svclb_be_spec *svclb_spec_sort(struct svclb_be_spec *specs,
 				      struct svclb_be_spec **sorted,
