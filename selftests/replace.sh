@@ -90,8 +90,11 @@ check "refused lists changed nothing ($before)" test "$(backends)" = "$before"
 svcadm_n service set udp "$SVC" backends "${B[0]}"
 replaces() { # replaces remove|flip
 	bg in_c "$PY" "$SELFTESTS/lib/load.py" udp $VIP 53 --timeout 2 \
-		--stop "$TMP/stop-$1" >"$TMP/stream-$1"
-	sleep 1
+		--stop "$TMP/stop-$1" --first "$TMP/first-$1" >"$TMP/stream-$1"
+	for i in $(seq 100); do
+		[[ -s $TMP/first-$1 ]] && break
+		sleep 0.1
+	done
 	in_n "$PY" - "$SELFTESTS/lib" "$1" $VIP $REPLACES "${BACKENDS[@]}" \
 		>"$TMP/replaces-$1" <<-'EOF'
 import json, socket, sys, time

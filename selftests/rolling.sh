@@ -57,7 +57,7 @@ for mode in "${loads[@]}"; do
 	port=53
 	[[ $mode == tcp ]] && port=80
 	bg in_c "$PY" "$SELFTESTS/lib/load.py" $mode $VIP $port --timeout 5 \
-		--stop "$TMP/stop" --log >"$TMP/$mode"
+		--stop "$TMP/stop" --log --last "$TMP/last-$mode" >"$TMP/$mode"
 done
 # Until each old backend has had some of the load.
 for i in $(seq 100); do
@@ -97,7 +97,12 @@ for i in 0 1 2; do
 	svcadm_n backend del udp "$(ep $VIP 53)" "$(ep "$old" 8080)"
 done
 diag "3 backends replaced in $((SECONDS - start)) s"
-sleep 1
+# Until the long-lived socket, which may have lost a datagram at the last
+# removal, has been answered by a new backend.
+for i in $(seq 100); do
+	grep -qxF -f <(printf '%s\n' "${NEW[@]}") "$TMP/last-udp-socket" 2>/dev/null && break
+	sleep 0.2
+done
 touch "$TMP/stop"
 wait "${BG_PIDS[@]:2}"
 for mode in "${loads[@]}"; do

@@ -12,7 +12,7 @@ Modes:
 With --mark FILE, each request also records whether FILE existed when it
 was sent, and --log keeps every request's (marked, backend or null) in
 order. With --first FILE, the backend of the first answer is written to
-FILE."""
+FILE; with --last FILE, that of the latest answer."""
 
 import argparse
 import json
@@ -20,6 +20,12 @@ import os
 import socket
 import sys
 import time
+
+
+def write_atomically(path, line):
+    with open(path + ".tmp", "w") as f:
+        f.write(line + "\n")
+    os.rename(path + ".tmp", path)
 
 
 def family_of(addr):
@@ -130,9 +136,9 @@ class Load:
                 continue
             t["answered"] += 1
             if a.first and not t["backends"]:
-                with open(a.first + ".tmp", "w") as f:
-                    f.write(backend + "\n")
-                os.rename(a.first + ".tmp", a.first)
+                write_atomically(a.first, backend)
+            if a.last:
+                write_atomically(a.last, backend)
             t["corrupt"] += not intact
             t["from_vip" if from_vip else "from_backend"] += 1
             t["backends"][backend] = t["backends"].get(backend, 0) + 1
@@ -154,6 +160,7 @@ def main():
     p.add_argument("--mark")
     p.add_argument("--log", action="store_true")
     p.add_argument("--first")
+    p.add_argument("--last")
     p.add_argument("--source", help="the client address to send from")
     p.add_argument("--timeout", type=float, default=2.0)
     p.add_argument("--interval", type=float, default=0.0)
