@@ -153,7 +153,10 @@ struct svclb_flow *svclb_flow_create(struct svclb_net *sn,
 		.proto = orig->proto,
 		.family = orig->family,
 	};
-	/* The set this backend came from holds a reference for us. */
+	/*
+	 * The set or affinity entry this backend came from holds a reference
+	 * for us.
+	 */
 	refcount_inc(&be->refcnt);
 	flow->be = be;
 	flow->last_seen = jiffies;
@@ -183,11 +186,25 @@ struct svclb_flow *svclb_flow_create(struct svclb_net *sn,
 		call_rcu(&flow->rcu, svclb_flow_free_rcu);
 		return old;
 	}
-	/* The worker stops when the table is empty; a new flow restarts it. */
+	svclb_gc_start(sn);
+	return flow;
+}
+
+/*
+ * The worker stops when there are neither flows nor affinity entries; a new
+ * one restarts it.
+ */
+void svclb_gc_start(struct svclb_net *sn)
+{
 	if (!delayed_work_pending(&sn->gc_work))
 		queue_delayed_work(system_power_efficient_wq, &sn->gc_work,
 				   SVCLB_GC_INTERVAL);
-	return flow;
+}
+
+/* Run the worker now: flows of removed backends are to be freed. */
+void svclb_gc_now(struct svclb_net *sn)
+{
+	mod_delayed_work(system_power_efficient_wq, &sn->gc_work, 0);
 }
 
 /*
@@ -229,7 +246,8 @@ static void svclb_flow_gc(struct work_struct *work)
 					    struct svclb_net, gc_work);
 
 	svclb_flow_sweep(sn, false);
-	if (atomic_read(&sn->nr_flows))
+	svclb_affinity_sweep(sn, false);
+	if (atomic_read(&sn->nr_flows) || atomic_read(&sn->nr_affinity))
 		queue_delayed_work(system_power_efficient_wq, &sn->gc_work,
 				   SVCLB_GC_INTERVAL);
 }

@@ -295,7 +295,10 @@ static unsigned int svclb_request(void *priv, struct sk_buff *skb,
 		if (!set || (p.t.proto == IPPROTO_TCP && !svclb_tcp_opening(&p) &&
 			     !set->sched->consistent))
 			return svclb_no_backend(svc, skb, state, &p);
-		be = set->sched->pick(set, &p.t);
+		if (READ_ONCE(svc->affinity))
+			be = svclb_affinity_pick(sn, svc, set, &p.t);
+		else
+			be = set->sched->pick(set, &p.t);
 		flow = svclb_flow_create(sn, &p.t, be,
 					 svclb_flow_initial_state(&p));
 		if (IS_ERR(flow)) {

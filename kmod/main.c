@@ -16,31 +16,41 @@ static int __net_init svclb_net_init(struct net *net)
 	sn->net = net;
 	mutex_init(&sn->lock);
 	sn->genid = 1;
-	err = svclb_service_net_init(sn);
+	err = svclb_affinity_net_init(sn);
 	if (err)
 		return err;
 	err = svclb_flow_net_init(sn);
 	if (err)
-		goto err_service;
-	err = svclb_hooks_net_init(net);
+		goto err_affinity;
+	err = svclb_service_net_init(sn);
 	if (err)
 		goto err_flow;
+	err = svclb_hooks_net_init(net);
+	if (err)
+		goto err_service;
 	return 0;
 
-err_flow:
-	svclb_flow_net_exit(sn);
 err_service:
 	svclb_service_net_exit(sn);
+err_flow:
+	svclb_flow_net_exit(sn);
+err_affinity:
+	svclb_affinity_net_exit(sn);
 	return err;
 }
 
+/*
+ * Deleting the services queues the worker, which the flow table's exit
+ * stops before the flows and the affinity entries go.
+ */
 static void __net_exit svclb_net_exit(struct net *net)
 {
 	struct svclb_net *sn = svclb_pernet(net);
 
 	svclb_hooks_net_exit(net);
-	svclb_flow_net_exit(sn);
 	svclb_service_net_exit(sn);
+	svclb_flow_net_exit(sn);
+	svclb_affinity_net_exit(sn);
 }
 
 static struct pernet_operations svclb_net_ops = {
@@ -54,7 +64,8 @@ static bool __init svclb_selftest(void)
 {
 #ifdef DEBUG
 	if (!svclb_nat_selftest() || !svclb_flow_selftest() ||
-	    !svclb_sched_selftest() || !svclb_maglev_selftest())
+	    !svclb_sched_selftest() || !svclb_maglev_selftest() ||
+	    !svclb_service_selftest())
 		return false;
 	pr_info("svclb: self-tests: pass\n");
 #endif
@@ -68,13 +79,16 @@ static int __init svclb_init(void)
 	err = svclb_flow_init();
 	if (err)
 		return err;
+	err = svclb_affinity_init();
+	if (err)
+		goto err_flow;
 	if (!svclb_selftest()) {
 		err = -ENOTRECOVERABLE;
-		goto err_flow;
+		goto err_affinity;
 	}
 	err = register_pernet_subsys(&svclb_net_ops);
 	if (err)
-		goto err_flow;
+		goto err_affinity;
 	err = svclb_genl_init();
 	if (err)
 		goto err_pernet;
@@ -82,6 +96,9 @@ static int __init svclb_init(void)
 
 err_pernet:
 	unregister_pernet_subsys(&svclb_net_ops);
+err_affinity:
+	rcu_barrier();
+	svclb_affinity_exit();
 err_flow:
 	rcu_barrier();
 	svclb_flow_exit();
@@ -92,8 +109,12 @@ static void __exit svclb_exit(void)
 {
 	svclb_genl_exit();
 	unregister_pernet_subsys(&svclb_net_ops);
-	/* Flows, backend sets and services are freed by RCU callbacks. */
+	/*
+	 * Flows, affinity entries, backend sets and services are freed by RCU
+	 * callbacks.
+	 */
 	rcu_barrier();
+	svclb_affinity_exit();
 	svclb_flow_exit();
 }
 

@@ -4,12 +4,22 @@
  * include/uapi/linux/svclb.h. Every refusal says why in the extended ack.
  */
 #include <linux/in.h>
+#include <linux/mm.h>
 #include <linux/socket.h>
 #include <net/genetlink.h>
 #include <net/ipv6.h>
 #include <net/sock.h>
 
 #include "svclb.h"
+
+static const struct nla_policy svclb_be_policy[SVCLB_BE_A_MAX + 1] = {
+	[SVCLB_BE_A_ADDR] = { .type = NLA_BINARY },
+	[SVCLB_BE_A_PORT] = { .type = NLA_U16 },
+	[SVCLB_BE_A_WEIGHT] = { .type = NLA_U32 },
+	/* Output only; refused by svclb_parse_be() with a message. */
+	[SVCLB_BE_A_STATS] = { .type = NLA_NESTED },
+	[SVCLB_BE_A_STATE] = { .type = NLA_U8 },
+};
 
 static const struct nla_policy svclb_svc_policy[SVCLB_SVC_A_MAX + 1] = {
 	[SVCLB_SVC_A_FAMILY] = { .type = NLA_U16 },
@@ -20,15 +30,10 @@ static const struct nla_policy svclb_svc_policy[SVCLB_SVC_A_MAX + 1] = {
 	[SVCLB_SVC_A_FLAGS] = { .type = NLA_U32 },
 	/* Output only; refused by svclb_parse_svc_key() with a message. */
 	[SVCLB_SVC_A_STATS] = { .type = NLA_NESTED },
-	[SVCLB_SVC_A_BACKENDS] = { .type = NLA_NESTED },
-};
-
-static const struct nla_policy svclb_be_policy[SVCLB_BE_A_MAX + 1] = {
-	[SVCLB_BE_A_ADDR] = { .type = NLA_BINARY },
-	[SVCLB_BE_A_PORT] = { .type = NLA_U16 },
-	[SVCLB_BE_A_WEIGHT] = { .type = NLA_U32 },
-	/* Output only; refused by svclb_parse_backend() with a message. */
-	[SVCLB_BE_A_STATS] = { .type = NLA_NESTED },
+	/* SVCLB_CMD_SERVICE_SET only; see svclb_parse_svc_key(). */
+	[SVCLB_SVC_A_BACKENDS] = NLA_POLICY_NESTED_ARRAY(svclb_be_policy),
+	[SVCLB_SVC_A_AFFINITY] = { .type = NLA_U8 },
+	[SVCLB_SVC_A_AFFINITY_TIMEOUT] = { .type = NLA_U32 },
 };
 
 static const struct nla_policy svclb_cfg_policy[SVCLB_CFG_A_MAX + 1] = {
@@ -42,6 +47,7 @@ static const struct nla_policy svclb_cfg_policy[SVCLB_CFG_A_MAX + 1] = {
 	[SVCLB_CFG_A_MASQ_MARK] = { .type = NLA_U32 },
 	[SVCLB_CFG_A_MASQ_MASK] = { .type = NLA_U32 },
 	[SVCLB_CFG_A_SEED] = { .type = NLA_U64 },
+	[SVCLB_CFG_A_AFFINITY_ENTRIES] = { .type = NLA_U32 },
 };
 
 static const struct nla_policy svclb_lk_policy[SVCLB_LK_A_MAX + 1] = {
@@ -260,10 +266,225 @@ static int svclb_parse_svc_opts(struct genl_info *info, struct nlattr **tb,
 	return 0;
 }
 
-/* Parse a backend nest of a service of @family into @spec. */
-static int svclb_parse_be_spec(struct netlink_ext_ack *extack,
-			       struct nlattr *nest, u16 family,
-			       struct nlattr **tb, struct svclb_be_spec *spec)
+/* The optional session affinity of a service request; @timeout in jiffies. */
+static int svclb_parse_svc_affinity(struct genl_info *info, struct nlattr **tb,
+				    u8 *affinity, u32 *timeout)
+{
+	struct nlattr *a = tb[SVCLB_SVC_A_AFFINITY_TIMEOUT];
+
+	if (tb[SVCLB_SVC_A_AFFINITY]) {
+		*affinity = nla_get_u8(tb[SVCLB_SVC_A_AFFINITY]);
+		if (*affinity > SVCLB_AFFINITY_MAX) {
+			NL_SET_ERR_MSG_ATTR(info->extack,
+					    tb[SVCLB_SVC_A_AFFINITY],
+					    "unknown session affinity");
+			return -EINVAL;
+		}
+	}
+	if (a) {
+		if (!nla_get_u32(a) || nla_get_u32(a) > SVCLB_TIMEOUT_MAX) {
+			NL_SET_ERR_MSG_ATTR(info->extack, a,
+					    "affinity timeout must be 1 to 2000000 seconds");
+			return -ERANGE;
+		}
+		*timeout = nla_get_u32(a) * HZ;
+	}
+	return 0;
+}
+
+static void svclb_set_affinity(struct svclb_service *svc, u8 affinity,
+			       u32 timeout)
+{
+	if (affinity == svc->affinity && timeout == svc->affinity_timeout)
+		return;
+	WRITE_ONCE(svc->affinity_timeout, timeout);
+	WRITE_ONCE(svc->affinity, affinity);
+	svclb_changed(svc->sn);
+}
+
+static int svclb_parse_be(struct netlink_ext_ack *extack,
+			  const struct nlattr *nest, u16 family,
+			  struct nlattr **tb, struct svclb_be_spec *spec);
+
+/*
+ * The backends of the list @list of a service of @family, in two arrays the
+ * caller frees with kvfree(): *@specsp in the order given, *@sortedp sorted.
+ */
+static int svclb_parse_be_list(struct genl_info *info,
+			       const struct nlattr *list, u16 family,
+			       struct svclb_be_spec **specsp,
+			       struct svclb_be_spec ***sortedp, unsigned int *np)
+{
+	struct netlink_ext_ack *extack = info->extack;
+	struct nlattr *tb[SVCLB_BE_A_MAX + 1];
+	struct svclb_be_spec *specs, **sorted, *dup;
+	unsigned int n = 0, i = 0;
+	const struct nlattr *a;
+	int rem, err;
+
+	nla_for_each_nested(a, list, rem) {
+		if (nla_type(a) != SVCLB_A_BACKEND) {
+			NL_SET_ERR_MSG_ATTR(extack, a,
+					    "a backend list holds only SVCLB_A_BACKEND nests");
+			return -EINVAL;
+		}
+		if (++n > SVCLB_BACKENDS_MAX) {
+			NL_SET_ERR_MSG_ATTR(extack, list,
+					    "more backends than a service may have");
+			return -E2BIG;
+		}
+	}
+	specs = kvcalloc(max(n, 1U), sizeof(*specs), GFP_KERNEL);
+	sorted = kvcalloc(max(n, 1U), sizeof(*sorted), GFP_KERNEL);
+	err = svclb_explain(info, -ENOMEM);
+	if (!specs || !sorted)
+		goto err;
+	nla_for_each_nested(a, list, rem) {
+		err = svclb_parse_be(extack, a, family, tb, &specs[i++]);
+		if (err)
+			goto err;
+	}
+	dup = svclb_spec_sort(specs, sorted, n);
+	if (dup) {
+		NL_SET_ERR_MSG_ATTR(extack, dup->nla, "backend listed twice");
+		err = -EINVAL;
+		goto err;
+	}
+	*specsp = specs;
+	*sortedp = sorted;
+	*np = n;
+	return 0;
+err:
+	kvfree(sorted);
+	kvfree(specs);
+	return err;
+}
+
+/*
+ * Replace the backends of @svc with those of the list @list, and its
+ * scheduler with @sched: all or nothing.
+ */
+static int svclb_set_backends(struct genl_info *info, struct svclb_service *svc,
+			      const struct nlattr *list,
+			      const struct svclb_sched_ops *sched)
+{
+	struct svclb_be_spec *specs, **sorted;
+	unsigned int n;
+	int err;
+
+	err = svclb_parse_be_list(info, list, svc->key.family, &specs, &sorted,
+				  &n);
+	if (err)
+		return err;
+	err = svclb_service_replace(svc, sched, specs, sorted, n);
+	kvfree(sorted);
+	kvfree(specs);
+	return svclb_explain(info, err);
+}
+
+static int svclb_service_new(struct sk_buff *skb, struct genl_info *info)
+{
+	struct svclb_net *sn = svclb_pernet(genl_info_net(info));
+	struct svclb_svc_conf conf = {
+		.sched = svclb_sched_default(),
+		.affinity = SVCLB_AFFINITY_NONE,
+		.affinity_timeout = SVCLB_AFFINITY_TIMEOUT_DEFAULT * HZ,
+	};
+	struct svclb_be_spec *specs = NULL, **sorted = NULL;
+	struct nlattr *tb[SVCLB_SVC_A_MAX + 1];
+	struct svclb_service *svc;
+	struct svclb_svc_key key;
+	unsigned int n = 0;
+	int err;
+
+	err = svclb_parse_svc_key(info, tb, &key);
+	if (err)
+		return err;
+	err = svclb_parse_svc_opts(info, tb, &conf.sched, &conf.flags);
+	if (err)
+		return err;
+	if (svclb_addr_multicast(key.family, &key.addr)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[SVCLB_SVC_A_ADDR],
+				    "service address must be unicast, or 0.0.0.0 or :: for a node port");
+		return -EINVAL;
+	}
+	err = svclb_parse_svc_affinity(info, tb, &conf.affinity,
+				       &conf.affinity_timeout);
+	if (err)
+		return err;
+	if (tb[SVCLB_SVC_A_BACKENDS]) {
+		err = svclb_parse_be_list(info, tb[SVCLB_SVC_A_BACKENDS],
+					  key.family, &specs, &sorted, &n);
+		if (err)
+			return err;
+	}
+	svc = svclb_service_create(sn, &key, &conf, specs, sorted, n);
+	kvfree(sorted);
+	kvfree(specs);
+	if (PTR_ERR_OR_ZERO(svc) == -EEXIST)
+		NL_SET_ERR_MSG(info->extack, "service already exists");
+	if (IS_ERR(svc))
+		return svclb_explain(info, PTR_ERR(svc));
+	return 0;
+}
+
+static int svclb_service_set(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *tb[SVCLB_SVC_A_MAX + 1];
+	const struct svclb_sched_ops *sched;
+	struct svclb_service *svc;
+	u32 flags, timeout;
+	u8 affinity;
+	int err;
+
+	svc = svclb_get_service(info, tb);
+	if (IS_ERR(svc))
+		return PTR_ERR(svc);
+	sched = svc->sched;
+	flags = svc->flags;
+	affinity = svc->affinity;
+	timeout = svc->affinity_timeout;
+	err = svclb_parse_svc_opts(info, tb, &sched, &flags);
+	if (err)
+		return err;
+	err = svclb_parse_svc_affinity(info, tb, &affinity, &timeout);
+	if (err)
+		return err;
+	/* The only change that can fail comes first. */
+	if (tb[SVCLB_SVC_A_BACKENDS])
+		err = svclb_set_backends(info, svc, tb[SVCLB_SVC_A_BACKENDS],
+					 sched);
+	else
+		err = svclb_explain(info, svclb_service_set_sched(svc, sched));
+	if (err)
+		return err;
+	if (flags != svc->flags) {
+		WRITE_ONCE(svc->flags, flags);
+		svclb_changed(svc->sn);
+	}
+	svclb_set_affinity(svc, affinity, timeout);
+	return 0;
+}
+
+static int svclb_service_del(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *tb[SVCLB_SVC_A_MAX + 1];
+	struct svclb_service *svc;
+
+	svc = svclb_get_service(info, tb);
+	if (IS_ERR(svc))
+		return PTR_ERR(svc);
+	svclb_service_delete(svc);
+	return 0;
+}
+
+/*
+ * Parse and check the backend nest @nest of a service of @family into @tb
+ * and @spec, whose weight and state are the defaults when not given.
+ */
+static int svclb_parse_be(struct netlink_ext_ack *extack,
+			  const struct nlattr *nest, u16 family,
+			  struct nlattr **tb, struct svclb_be_spec *spec)
 {
 	u16 be_family = 0;
 	int err;
@@ -307,160 +528,25 @@ static int svclb_parse_be_spec(struct netlink_ext_ack *extack,
 				    "backend port must not be 0");
 		return -EINVAL;
 	}
-	spec->weight = 1;
-	if (tb[SVCLB_BE_A_WEIGHT]) {
-		spec->weight = nla_get_u32(tb[SVCLB_BE_A_WEIGHT]);
-		if (spec->weight > SVCLB_WEIGHT_MAX) {
-			NL_SET_ERR_MSG_ATTR(extack, tb[SVCLB_BE_A_WEIGHT],
-					    "backend weight is above 65535");
-			return -ERANGE;
-		}
+	if (tb[SVCLB_BE_A_WEIGHT] &&
+	    nla_get_u32(tb[SVCLB_BE_A_WEIGHT]) > SVCLB_WEIGHT_MAX) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[SVCLB_BE_A_WEIGHT],
+				    "backend weight is above 65535");
+		return -ERANGE;
 	}
-	return 0;
-}
-
-/*
- * The SVCLB_SVC_A_BACKENDS list of a service request, as an array the
- * caller frees; NULL with *n = 0 when the list is empty.
- */
-static int svclb_parse_be_list(struct genl_info *info, struct nlattr *list,
-			       u16 family, struct svclb_be_spec **specsp,
-			       unsigned int *n)
-{
-	struct nlattr *tb[SVCLB_BE_A_MAX + 1];
-	struct svclb_be_spec *specs;
-	unsigned int i, j, count = 0;
-	struct nlattr *a;
-	int rem, err;
-
-	nla_for_each_nested(a, list, rem) {
-		if (nla_type(a) != SVCLB_A_BACKEND) {
-			NL_SET_ERR_MSG_ATTR(info->extack, a,
-					    "the backend list holds only SVCLB_A_BACKEND nests");
-			return -EINVAL;
-		}
-		if (++count > SVCLB_BACKENDS_MAX) {
-			NL_SET_ERR_MSG_ATTR(info->extack, list,
-					    "more backends than a service may have");
-			return -E2BIG;
-		}
-	}
-	*specsp = NULL;
-	*n = 0;
-	if (!count)
-		return 0;
-	specs = kvmalloc_array(count, sizeof(*specs), GFP_KERNEL);
-	if (!specs)
-		return -ENOMEM;
-	i = 0;
-	nla_for_each_nested(a, list, rem) {
-		err = svclb_parse_be_spec(info->extack, a, family, tb, &specs[i]);
-		if (err)
-			goto err;
-		/* Quadratic, but over a list a netlink message can hold. */
-		for (j = 0; j < i; j++) {
-			if (specs[j].port == specs[i].port &&
-			    !memcmp(&specs[j].addr, &specs[i].addr,
-				    sizeof(specs[i].addr))) {
-				NL_SET_ERR_MSG_ATTR(info->extack, a,
-						    "a backend appears twice in the list");
-				err = -EINVAL;
-				goto err;
-			}
-		}
-		i++;
-	}
-	*specsp = specs;
-	*n = count;
-	return 0;
-err:
-	kvfree(specs);
-	return err;
-}
-
-static int svclb_service_new(struct sk_buff *skb, struct genl_info *info)
-{
-	struct svclb_net *sn = svclb_pernet(genl_info_net(info));
-	const struct svclb_sched_ops *sched = svclb_sched_default();
-	struct nlattr *tb[SVCLB_SVC_A_MAX + 1];
-	struct svclb_service *svc;
-	struct svclb_be_spec *specs = NULL;
-	struct svclb_svc_key key;
-	unsigned int n = 0;
-	u32 flags = 0;
-	int err;
-
-	err = svclb_parse_svc_key(info, tb, &key);
-	if (err)
-		return err;
-	err = svclb_parse_svc_opts(info, tb, &sched, &flags);
-	if (err)
-		return err;
-	if (svclb_addr_multicast(key.family, &key.addr)) {
-		NL_SET_ERR_MSG_ATTR(info->extack, tb[SVCLB_SVC_A_ADDR],
-				    "service address must be unicast, or 0.0.0.0 or :: for a node port");
+	if (tb[SVCLB_BE_A_STATE] &&
+	    nla_get_u8(tb[SVCLB_BE_A_STATE]) > SVCLB_BE_STATE_MAX) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[SVCLB_BE_A_STATE],
+				    "unknown backend state");
 		return -EINVAL;
 	}
-	if (tb[SVCLB_SVC_A_BACKENDS]) {
-		err = svclb_parse_be_list(info, tb[SVCLB_SVC_A_BACKENDS],
-					  key.family, &specs, &n);
-		if (err)
-			return err;
-	}
-	svc = svclb_service_create(sn, &key, sched, flags, specs, n);
-	kvfree(specs);
-	if (PTR_ERR_OR_ZERO(svc) == -EEXIST)
-		NL_SET_ERR_MSG(info->extack, "service already exists");
-	return svclb_explain(info, PTR_ERR_OR_ZERO(svc));
-}
-
-static int svclb_service_set(struct sk_buff *skb, struct genl_info *info)
-{
-	struct nlattr *tb[SVCLB_SVC_A_MAX + 1];
-	const struct svclb_sched_ops *sched;
-	struct svclb_service *svc;
-	u32 flags;
-	int err;
-
-	svc = svclb_get_service(info, tb);
-	if (IS_ERR(svc))
-		return PTR_ERR(svc);
-	sched = svc->sched;
-	flags = svc->flags;
-	err = svclb_parse_svc_opts(info, tb, &sched, &flags);
-	if (err)
-		return err;
-	if (tb[SVCLB_SVC_A_BACKENDS]) {
-		struct svclb_be_spec *specs;
-		unsigned int n;
-
-		err = svclb_parse_be_list(info, tb[SVCLB_SVC_A_BACKENDS],
-					  svc->key.family, &specs, &n);
-		if (err)
-			return err;
-		err = svclb_service_replace(svc, sched, flags, specs, n);
-		kvfree(specs);
-		return svclb_explain(info, err);
-	}
-	err = svclb_service_set_sched(svc, sched);
-	if (err)
-		return svclb_explain(info, err);
-	if (flags != svc->flags) {
-		WRITE_ONCE(svc->flags, flags);
-		svclb_changed(svc->sn);
-	}
-	return 0;
-}
-
-static int svclb_service_del(struct sk_buff *skb, struct genl_info *info)
-{
-	struct nlattr *tb[SVCLB_SVC_A_MAX + 1];
-	struct svclb_service *svc;
-
-	svc = svclb_get_service(info, tb);
-	if (IS_ERR(svc))
-		return PTR_ERR(svc);
-	svclb_service_delete(svc);
+	spec->weight = 1;
+	if (tb[SVCLB_BE_A_WEIGHT])
+		spec->weight = nla_get_u32(tb[SVCLB_BE_A_WEIGHT]);
+	spec->state = SVCLB_BE_STATE_ACTIVE;
+	if (tb[SVCLB_BE_A_STATE])
+		spec->state = nla_get_u8(tb[SVCLB_BE_A_STATE]);
+	spec->nla = nest;
 	return 0;
 }
 
@@ -485,7 +571,7 @@ static int svclb_parse_backend(struct genl_info *info, struct nlattr **tb,
 		NL_SET_ERR_MSG(info->extack, "missing backend attribute");
 		return -EINVAL;
 	}
-	err = svclb_parse_be_spec(info->extack, nest, svc->key.family, tb, spec);
+	err = svclb_parse_be(info->extack, nest, svc->key.family, tb, spec);
 	if (err)
 		return err;
 	*svcp = svc;
@@ -508,8 +594,9 @@ static int svclb_backend_new(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_MSG(info->extack, "backend already exists");
 		return -EEXIST;
 	}
-	return svclb_explain(info, svclb_backend_add(svc, &spec.addr, spec.port,
-						      spec.weight));
+	err = svclb_backend_add(svc, &spec.addr, spec.port, spec.weight,
+				spec.state);
+	return svclb_explain(info, err);
 }
 
 static int svclb_backend_set(struct sk_buff *skb, struct genl_info *info)
@@ -518,6 +605,8 @@ static int svclb_backend_set(struct sk_buff *skb, struct genl_info *info)
 	struct svclb_be_spec spec;
 	struct svclb_service *svc;
 	struct svclb_backend *be;
+	u32 weight;
+	u8 state;
 	int err;
 
 	err = svclb_parse_backend(info, tb, &svc, &spec, &be);
@@ -527,9 +616,9 @@ static int svclb_backend_set(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_MSG(info->extack, "no such backend");
 		return -ENOENT;
 	}
-	if (!tb[SVCLB_BE_A_WEIGHT])
-		return 0;
-	return svclb_explain(info, svclb_backend_set_weight(be, spec.weight));
+	weight = tb[SVCLB_BE_A_WEIGHT] ? spec.weight : be->weight;
+	state = tb[SVCLB_BE_A_STATE] ? spec.state : be->state;
+	return svclb_explain(info, svclb_backend_update(be, weight, state));
 }
 
 static int svclb_backend_del(struct sk_buff *skb, struct genl_info *info)
@@ -556,6 +645,7 @@ static int svclb_flush(struct sk_buff *skb, struct genl_info *info)
 
 	svclb_service_flush(sn);
 	svclb_flow_flush(sn);
+	svclb_affinity_sweep(sn, true);
 	return 0;
 }
 
@@ -589,7 +679,9 @@ static int svclb_config_get(struct sk_buff *skb, struct genl_info *info)
 	    nla_put_u32(msg, SVCLB_CFG_A_MASQ_MARK, (u32)sn->masq) ||
 	    nla_put_u32(msg, SVCLB_CFG_A_MASQ_MASK, sn->masq >> 32) ||
 	    nla_put_u64_64bit(msg, SVCLB_CFG_A_SEED, READ_ONCE(sn->seed),
-			      SVCLB_CFG_A_PAD))
+			      SVCLB_CFG_A_PAD) ||
+	    nla_put_u32(msg, SVCLB_CFG_A_AFFINITY_ENTRIES,
+			max(atomic_read(&sn->nr_affinity), 0)))
 		goto nospace;
 	nla_nest_end(msg, nest);
 	genlmsg_end(msg, hdr);
@@ -621,6 +713,11 @@ static int svclb_config_set(struct sk_buff *skb, struct genl_info *info)
 	if (tb[SVCLB_CFG_A_FLOWS]) {
 		NL_SET_ERR_MSG_ATTR(extack, tb[SVCLB_CFG_A_FLOWS],
 				    "the number of flows is read-only");
+		return -EINVAL;
+	}
+	if (tb[SVCLB_CFG_A_AFFINITY_ENTRIES]) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[SVCLB_CFG_A_AFFINITY_ENTRIES],
+				    "the number of affinity entries is read-only");
 		return -EINVAL;
 	}
 	for (i = 0; i < ARRAY_SIZE(svclb_cfg_timeouts); i++) {
@@ -716,6 +813,7 @@ static int svclb_put_backend(struct sk_buff *skb,
 			   &be->addr) ||
 	    nla_put_u16(skb, SVCLB_BE_A_PORT, ntohs(be->port)) ||
 	    nla_put_u32(skb, SVCLB_BE_A_WEIGHT, be->weight) ||
+	    nla_put_u8(skb, SVCLB_BE_A_STATE, be->state) ||
 	    svclb_put_stats(skb, SVCLB_BE_A_STATS, be->stats,
 			    &be->active_flows, false))
 		return -EMSGSIZE;
@@ -753,6 +851,9 @@ static int svclb_put_service(struct sk_buff *skb, struct netlink_callback *cb,
 	    nla_put_u16(skb, SVCLB_SVC_A_PORT, ntohs(key->port)) ||
 	    nla_put_string(skb, SVCLB_SVC_A_SCHED, svc->sched->name) ||
 	    nla_put_u32(skb, SVCLB_SVC_A_FLAGS, svc->flags) ||
+	    nla_put_u8(skb, SVCLB_SVC_A_AFFINITY, svc->affinity) ||
+	    nla_put_u32(skb, SVCLB_SVC_A_AFFINITY_TIMEOUT,
+			svc->affinity_timeout / HZ) ||
 	    svclb_put_stats(skb, SVCLB_SVC_A_STATS, svc->stats,
 			    &svc->active_flows, true))
 		goto cancel;

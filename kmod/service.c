@@ -5,6 +5,7 @@
  * Changes run under sn->lock; the datapath reads under RCU.
  */
 #include <linux/slab.h>
+#include <linux/sort.h>
 
 #include "svclb.h"
 
@@ -111,23 +112,25 @@ static void svclb_set_free_rcu(struct rcu_head *head)
 	kfree(set);
 }
 
-static void svclb_backend_unlink(struct svclb_backend *be);
-
 static bool svclb_backend_usable(const struct svclb_backend *be,
-				 const struct svclb_backend *exclude)
+				 const struct svclb_backend *exclude, u8 state)
 {
-	return be != exclude && !be->leaving && be->weight > 0;
+	return be != exclude && !be->leaving && be->weight > 0 &&
+	       be->state == state;
 }
 
 /*
- * Build the backend set from the backend list, leaving out @exclude, and
- * publish it. On failure the previous set stays in place.
+ * Build the backend set from the backend list, leaving out @exclude and the
+ * backends marked leaving, and publish it. The set holds the active
+ * backends, or the terminating ones when no active backend can take a new
+ * flow. On failure the previous set stays in place.
  */
 static int svclb_service_rebuild(struct svclb_service *svc,
 				 const struct svclb_backend *exclude)
 {
 	struct svclb_net *sn = svc->sn;
 	struct svclb_be_set *set = NULL, *old;
+	u8 state = SVCLB_BE_STATE_ACTIVE;
 	struct svclb_backend *be;
 	unsigned int n = 0;
 	int err;
@@ -135,14 +138,20 @@ static int svclb_service_rebuild(struct svclb_service *svc,
 	lockdep_assert_held(&sn->lock);
 
 	list_for_each_entry(be, &svc->backends, list)
-		n += svclb_backend_usable(be, exclude);
+		n += svclb_backend_usable(be, exclude, state);
+	if (!n) {
+		state = SVCLB_BE_STATE_TERMINATING;
+		list_for_each_entry(be, &svc->backends, list)
+			n += svclb_backend_usable(be, exclude, state);
+	}
 	if (n) {
 		set = kzalloc(struct_size(set, be, n), GFP_KERNEL);
 		if (!set)
 			return -ENOMEM;
 		set->sched = svc->sched;
+		set->state = state;
 		list_for_each_entry(be, &svc->backends, list) {
-			if (svclb_backend_usable(be, exclude))
+			if (svclb_backend_usable(be, exclude, state))
 				set->be[set->n++] = be;
 		}
 		if (set->sched->build) {
@@ -162,15 +171,18 @@ static int svclb_service_rebuild(struct svclb_service *svc,
 	return 0;
 }
 
+static void svclb_backend_unlink(struct svclb_backend *be);
+
 /*
- * Create a service with the backends @specs. It is complete, backend set
- * included, before it becomes visible.
+ * Create a service with @conf and the @n backends @specs, also sorted in
+ * @sorted (see svclb_spec_sort()). It is complete, backend set included,
+ * before it becomes visible.
  */
 struct svclb_service *svclb_service_create(struct svclb_net *sn,
 					   const struct svclb_svc_key *key,
-					   const struct svclb_sched_ops *sched,
-					   u32 flags,
-					   const struct svclb_be_spec *specs,
+					   const struct svclb_svc_conf *conf,
+					   struct svclb_be_spec *specs,
+					   struct svclb_be_spec **sorted,
 					   unsigned int n)
 {
 	struct svclb_service *svc;
@@ -190,12 +202,14 @@ struct svclb_service *svclb_service_create(struct svclb_net *sn,
 	}
 	svc->key = *key;
 	svc->sn = sn;
-	svc->sched = sched;
-	svc->flags = flags;
+	svc->sched = conf->sched;
+	svc->flags = conf->flags;
+	svc->affinity = conf->affinity;
+	svc->affinity_timeout = conf->affinity_timeout;
 	INIT_LIST_HEAD(&svc->backends);
 	refcount_set(&svc->refcnt, 1);
 
-	err = n ? svclb_service_replace(svc, sched, flags, specs, n) : 0;
+	err = n ? svclb_service_replace(svc, conf->sched, specs, sorted, n) : 0;
 	if (!err)
 		err = rhashtable_lookup_insert_fast(&sn->services, &svc->node,
 						    svc_params);
@@ -274,6 +288,7 @@ void svclb_service_delete(struct svclb_service *svc)
 		svclb_backend_unlink(be);
 		svclb_backend_put(be);
 	}
+	svclb_gc_now(sn);
 	/* Readers may still hold the service from a table lookup. */
 	call_rcu(&svc->rcu, svclb_service_release_rcu);
 }
@@ -303,10 +318,11 @@ struct svclb_backend *svclb_backend_find(struct svclb_service *svc,
 	return NULL;
 }
 
-/* A new backend at the end of the service's list, in no set yet. */
-static struct svclb_backend *svclb_backend_link(struct svclb_service *svc,
-						const union svclb_addr *addr,
-						__be16 port, u32 weight)
+/* A backend of @svc, on no list yet. */
+static struct svclb_backend *svclb_backend_alloc(struct svclb_service *svc,
+						 const union svclb_addr *addr,
+						 __be16 port, u32 weight,
+						 u8 state)
 {
 	struct svclb_backend *be;
 
@@ -321,101 +337,26 @@ static struct svclb_backend *svclb_backend_link(struct svclb_service *svc,
 	be->addr = *addr;
 	be->port = port;
 	be->weight = weight;
+	be->state = state;
 	be->svc = svc;
 	refcount_set(&be->refcnt, 1);
 	refcount_inc(&svc->refcnt);
-	list_add_tail(&be->list, &svc->backends);
-	svc->nr_backends++;
 	return be;
 }
 
-/*
- * Make @specs the service's backends, with @sched and @flags, all or
- * nothing: the new backend set is built before anything is committed, and
- * on failure the service is left exactly as it was. Backends in both the old
- * and the new list keep their flows and counters; the others are removed.
- */
-int svclb_service_replace(struct svclb_service *svc,
-			  const struct svclb_sched_ops *sched, u32 flags,
-			  const struct svclb_be_spec *specs, unsigned int n)
-{
-	const struct svclb_sched_ops *old_sched = svc->sched;
-	struct svclb_backend *be, *tmp, *first_new = NULL;
-	unsigned int i, nr_old = svc->nr_backends;
-	u32 *old_weights;
-	int err = -ENOMEM;
-
-	lockdep_assert_held(&svc->sn->lock);
-
-	old_weights = kvmalloc_array(nr_old + 1, sizeof(*old_weights),
-				     GFP_KERNEL);
-	if (!old_weights)
-		return -ENOMEM;
-	i = 0;
-	list_for_each_entry(be, &svc->backends, list) {
-		old_weights[i++] = be->weight;
-		be->leaving = true;
-	}
-	for (i = 0; i < n; i++) {
-		be = svclb_backend_find(svc, &specs[i].addr, specs[i].port);
-		if (be) {
-			be->leaving = false;
-			be->weight = specs[i].weight;
-			continue;
-		}
-		be = svclb_backend_link(svc, &specs[i].addr, specs[i].port,
-					specs[i].weight);
-		if (!be)
-			goto undo;
-		first_new = first_new ?: be;
-	}
-	svc->sched = sched;
-	err = svclb_service_rebuild(svc, NULL);
-	if (err)
-		goto undo;
-
-	list_for_each_entry_safe(be, tmp, &svc->backends, list) {
-		if (be->leaving) {
-			svclb_backend_unlink(be);
-			svclb_backend_put(be);
-		}
-	}
-	WRITE_ONCE(svc->flags, flags);
-	kvfree(old_weights);
-	return 0;
-
-undo:
-	svc->sched = old_sched;
-	i = 0;
-	list_for_each_entry_safe(be, tmp, &svc->backends, list) {
-		if (i == nr_old)
-			break;
-		be->weight = old_weights[i++];
-		be->leaving = false;
-	}
-	/* The new ones follow the old ones in the list. */
-	if (first_new) {
-		be = first_new;
-		list_for_each_entry_safe_from(be, tmp, &svc->backends, list) {
-			svclb_backend_unlink(be);
-			svclb_backend_put(be);
-		}
-	}
-	kvfree(old_weights);
-	return err;
-}
-
 int svclb_backend_add(struct svclb_service *svc, const union svclb_addr *addr,
-		      __be16 port, u32 weight)
+		      __be16 port, u32 weight, u8 state)
 {
 	struct svclb_backend *be;
 	int err;
 
 	lockdep_assert_held(&svc->sn->lock);
 
-	be = svclb_backend_link(svc, addr, port, weight);
+	be = svclb_backend_alloc(svc, addr, port, weight, state);
 	if (!be)
 		return -ENOMEM;
+	list_add_tail(&be->list, &svc->backends);
+	svc->nr_backends++;
 
 	err = svclb_service_rebuild(svc, NULL);
 	if (err) {
@@ -425,30 +366,192 @@ int svclb_backend_add(struct svclb_service *svc, const union svclb_addr *addr,
 	return err;
 }
 
-int svclb_backend_set_weight(struct svclb_backend *be, u32 weight)
+/*
+ * The weight and state are read locklessly by session affinity, which only
+ * uses a backend that the current set may hold.
+ */
+static void svclb_backend_assign(struct svclb_backend *be, u32 weight,
+				 u8 state)
 {
-	u32 old = be->weight;
+	WRITE_ONCE(be->weight, weight);
+	WRITE_ONCE(be->state, state);
+}
+
+int svclb_backend_update(struct svclb_backend *be, u32 weight, u8 state)
+{
+	u32 old_weight = be->weight;
+	u8 old_state = be->state;
 	int err;
 
-	if (weight == old)
+	if (weight == old_weight && state == old_state)
 		return 0;
-	be->weight = weight;
+	svclb_backend_assign(be, weight, state);
 	err = svclb_service_rebuild(be->svc, NULL);
 	if (err)
-		be->weight = old;
+		svclb_backend_assign(be, old_weight, old_state);
 	return err;
 }
 
 int svclb_backend_delete(struct svclb_backend *be)
 {
+	struct svclb_net *sn = be->svc->sn;
 	int err;
 
-	lockdep_assert_held(&be->svc->sn->lock);
+	lockdep_assert_held(&sn->lock);
 
 	err = svclb_service_rebuild(be->svc, be);
 	if (err)
 		return err;
 	svclb_backend_unlink(be);
 	svclb_backend_put(be);
+	/* Its flows are dead already; free them and their counts now. */
+	svclb_gc_now(sn);
 	return 0;
 }
+
+static int svclb_spec_cmp(const void *a, const void *b)
+{
+	const struct svclb_be_spec *x = *(const struct svclb_be_spec **)a;
+	const struct svclb_be_spec *y = *(const struct svclb_be_spec **)b;
+	int d = memcmp(&x->addr, &y->addr, sizeof(x->addr));
+
+	if (d)
+		return d;
+	return memcmp(&x->port, &y->port, sizeof(x->port));
+}
+
+static struct svclb_be_spec *svclb_spec_find(struct svclb_be_spec **sorted,
+					     unsigned int n,
+					     const struct svclb_backend *be)
+{
+	struct svclb_be_spec key = { .addr = be->addr, .port = be->port };
+	unsigned int lo = 0, hi = n;
+
+	while (lo < hi) {
+		unsigned int mid = lo + (hi - lo) / 2;
+		struct svclb_be_spec *k = &key;
+		int d = svclb_spec_cmp(&k, &sorted[mid]);
+
+		if (!d)
+			return sorted[mid];
+		if (d < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
+/*
+ * Sort pointers to @n specs in @sorted. Returns a spec that repeats another,
+ * the one given later, or NULL.
+ */
+struct svclb_be_spec *svclb_spec_sort(struct svclb_be_spec *specs,
+				      struct svclb_be_spec **sorted,
+				      unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		sorted[i] = &specs[i];
+	sort(sorted, n, sizeof(*sorted), svclb_spec_cmp, NULL);
+	for (i = 1; i < n; i++) {
+		if (!svclb_spec_cmp(&sorted[i - 1], &sorted[i]))
+			return sorted[i]->nla > sorted[i - 1]->nla ?
+			       sorted[i] : sorted[i - 1];
+	}
+	return NULL;
+}
+
+/*
+ * Make @specs, @n distinct backends also sorted in @sorted (see
+ * svclb_spec_sort()), the backends of @svc, scheduled by @sched: the new set
+ * is built aside and published at once; backends kept keep their flows and
+ * counters, new ones follow them in the order given. On failure nothing has
+ * changed.
+ */
+int svclb_service_replace(struct svclb_service *svc,
+			  const struct svclb_sched_ops *sched,
+			  struct svclb_be_spec *specs,
+			  struct svclb_be_spec **sorted, unsigned int n)
+{
+	const struct svclb_sched_ops *old_sched = svc->sched;
+	struct svclb_net *sn = svc->sn;
+	struct svclb_backend *be, *tmp;
+	struct svclb_be_spec *spec;
+	unsigned int i;
+	bool removed = false;
+	int err;
+
+	lockdep_assert_held(&sn->lock);
+
+	for (i = 0; i < n; i++) {
+		sorted[i]->be = NULL;
+		sorted[i]->fresh = false;
+	}
+	list_for_each_entry(be, &svc->backends, list) {
+		spec = svclb_spec_find(sorted, n, be);
+		if (spec)
+			spec->be = be;
+		else
+			be->leaving = true;
+	}
+	for (i = 0; i < n; i++) {
+		spec = &specs[i];
+		if (spec->be)
+			continue;
+		be = svclb_backend_alloc(svc, &spec->addr, spec->port,
+					 spec->weight, spec->state);
+		if (!be) {
+			err = -ENOMEM;
+			goto undo;
+		}
+		/* Unreachable from the datapath until the set is published. */
+		list_add_tail(&be->list, &svc->backends);
+		svc->nr_backends++;
+		spec->be = be;
+		spec->fresh = true;
+	}
+
+	for (i = 0; i < n; i++) {
+		spec = &specs[i];
+		spec->old_weight = spec->be->weight;
+		spec->old_state = spec->be->state;
+		svclb_backend_assign(spec->be, spec->weight, spec->state);
+	}
+	svc->sched = sched;
+	err = svclb_service_rebuild(svc, NULL);
+	if (err) {
+		svc->sched = old_sched;
+		for (i = 0; i < n; i++)
+			svclb_backend_assign(specs[i].be, specs[i].old_weight,
+					     specs[i].old_state);
+		goto undo;
+	}
+
+	list_for_each_entry_safe(be, tmp, &svc->backends, list) {
+		if (!be->leaving)
+			continue;
+		svclb_backend_unlink(be);
+		svclb_backend_put(be);
+		removed = true;
+	}
+	if (removed)
+		svclb_gc_now(sn);
+	return 0;
+
+undo:
+	for (i = 0; i < n; i++) {
+		if (specs[i].fresh) {
+			svclb_backend_unlink(specs[i].be);
+			svclb_backend_put(specs[i].be);
+		}
+	}
+	list_for_each_entry(be, &svc->backends, list)
+		be->leaving = false;
+	return err;
+}
+
+#ifdef DEBUG
+#include "selftest/service.c"
+#endif

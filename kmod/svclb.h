@@ -85,9 +85,10 @@ struct svclb_backend {
 	struct svclb_service *svc;	/* holds a reference */
 	union svclb_addr addr;
 	__be16 port;
-	u32 weight;			/* under sn->lock */
+	u32 weight;			/* written under sn->lock */
+	u8 state;			/* enum svclb_be_state, the same */
+	bool leaving;			/* kept out of the next set, the same */
 	bool dead;			/* removed: its flows are forgotten */
-	bool leaving;			/* being replaced out, under sn->lock */
 	atomic_t active_flows;
 	refcount_t refcnt;
 	struct svclb_stats __percpu *stats;
@@ -103,6 +104,7 @@ struct svclb_be_set {
 	struct rcu_head rcu;
 	const struct svclb_sched_ops *sched;
 	void *sched_data;
+	u8 state;			/* the state of every backend here */
 	unsigned int n;
 	struct svclb_backend *be[];
 };
@@ -114,6 +116,8 @@ struct svclb_service {
 	struct svclb_net *sn;
 	const struct svclb_sched_ops *sched;
 	u32 flags;
+	u8 affinity;			/* enum svclb_affinity */
+	u32 affinity_timeout;		/* jiffies */
 	struct svclb_be_set __rcu *set;
 	struct list_head backends;	/* under sn->lock */
 	unsigned int nr_backends;
@@ -166,6 +170,22 @@ struct svclb_net {
 	struct delayed_work gc_work;
 
 	u64 seed;			/* the flow hash key */
+
+	struct rhashtable affinity;
+	atomic_t nr_affinity;		/* bounded by max_flows */
+};
+
+/* A backend as a request to replace a service's backends lists it. */
+struct svclb_be_spec {
+	union svclb_addr addr;
+	__be16 port;
+	u8 state;
+	u32 weight;
+	const struct nlattr *nla;	/* where it was given */
+	struct svclb_backend *be;	/* the one it is, once matched */
+	bool fresh;			/* be was created for it */
+	u32 old_weight;
+	u8 old_state;
 };
 
 extern unsigned int svclb_net_id;
@@ -187,27 +207,33 @@ int svclb_service_net_init(struct svclb_net *sn);
 void svclb_service_net_exit(struct svclb_net *sn);
 struct svclb_service *svclb_service_lookup(struct svclb_net *sn,
 					   const struct svclb_svc_key *key);
-/* A backend as a request gives it. */
-struct svclb_be_spec {
-	union svclb_addr addr;
-	__be16 port;
-	u32 weight;
-};
 
 /* The most backends one service may have. */
 #define SVCLB_BACKENDS_MAX	65521
 
+/* What a service is created with, besides its key and backends. */
+struct svclb_svc_conf {
+	const struct svclb_sched_ops *sched;
+	u32 flags;
+	u8 affinity;
+	u32 affinity_timeout;		/* jiffies */
+};
+
 struct svclb_service *svclb_service_create(struct svclb_net *sn,
 					   const struct svclb_svc_key *key,
-					   const struct svclb_sched_ops *sched,
-					   u32 flags,
-					   const struct svclb_be_spec *specs,
+					   const struct svclb_svc_conf *conf,
+					   struct svclb_be_spec *specs,
+					   struct svclb_be_spec **sorted,
 					   unsigned int n);
-int svclb_service_replace(struct svclb_service *svc,
-			  const struct svclb_sched_ops *sched, u32 flags,
-			  const struct svclb_be_spec *specs, unsigned int n);
 int svclb_service_set_sched(struct svclb_service *svc,
 			    const struct svclb_sched_ops *sched);
+struct svclb_be_spec *svclb_spec_sort(struct svclb_be_spec *specs,
+				      struct svclb_be_spec **sorted,
+				      unsigned int n);
+int svclb_service_replace(struct svclb_service *svc,
+			  const struct svclb_sched_ops *sched,
+			  struct svclb_be_spec *specs,
+			  struct svclb_be_spec **sorted, unsigned int n);
 void svclb_service_delete(struct svclb_service *svc);
 void svclb_service_flush(struct svclb_net *sn);
 void svclb_service_put(struct svclb_service *svc);
@@ -215,8 +241,8 @@ struct svclb_backend *svclb_backend_find(struct svclb_service *svc,
 					 const union svclb_addr *addr,
 					 __be16 port);
 int svclb_backend_add(struct svclb_service *svc, const union svclb_addr *addr,
-		      __be16 port, u32 weight);
-int svclb_backend_set_weight(struct svclb_backend *be, u32 weight);
+		      __be16 port, u32 weight, u8 state);
+int svclb_backend_update(struct svclb_backend *be, u32 weight, u8 state);
 int svclb_backend_delete(struct svclb_backend *be);
 void svclb_backend_put(struct svclb_backend *be);
 void svclb_stats_sum(struct svclb_stats __percpu *stats,
@@ -273,7 +299,20 @@ void svclb_flow_delete(struct svclb_net *sn, struct svclb_flow *flow);
 bool svclb_flow_expired(const struct svclb_net *sn,
 			const struct svclb_flow *flow, u32 now);
 void svclb_flow_flush(struct svclb_net *sn);
+void svclb_gc_start(struct svclb_net *sn);
+void svclb_gc_now(struct svclb_net *sn);
 void svclb_tuple_invert(struct svclb_tuple *dst, const struct svclb_tuple *src);
+
+/* affinity.c */
+int svclb_affinity_init(void);
+void svclb_affinity_exit(void);
+int svclb_affinity_net_init(struct svclb_net *sn);
+void svclb_affinity_net_exit(struct svclb_net *sn);
+struct svclb_backend *svclb_affinity_pick(struct svclb_net *sn,
+					  struct svclb_service *svc,
+					  struct svclb_be_set *set,
+					  const struct svclb_tuple *t);
+void svclb_affinity_sweep(struct svclb_net *sn, bool all);
 
 /* nat.c */
 __le32 svclb_sctp_csum(struct sk_buff *skb, unsigned int l4off);
@@ -327,6 +366,7 @@ void svclb_genl_exit(void);
 
 #ifdef DEBUG
 bool svclb_flow_selftest(void);
+bool svclb_service_selftest(void);
 bool svclb_nat_selftest(void);
 bool svclb_maglev_selftest(void);
 bool svclb_sched_selftest(void);

@@ -148,8 +148,8 @@ wait_listen() {
 client() { in_c "$PY" "$SELFTESTS/lib/client.py" "$@"; }
 
 # JSON from stdin as d: json_get prints an expression, json_check tests one.
-json_get() { "$PY" -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
-json_check() { "$PY" -c "import json,sys; d=json.load(sys.stdin); sys.exit(not ($1))"; }
+json_get() { "$PY" -c "import json,re,sys; d=json.load(sys.stdin); print($1)"; }
+json_check() { "$PY" -c "import json,re,sys; d=json.load(sys.stdin); sys.exit(not ($1))"; }
 
 # The kernel log since the mark, and whether it holds a report.
 dmesg_mark() { DMESG_MARK=$(dmesg | wc -l); }

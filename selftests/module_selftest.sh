@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # The debug build's in-module self-tests (checksums, flow table, schedulers,
-# Maglev against its reference) pass at load time.
+# Maglev against its reference, backend states and backend set replacement)
+# pass at load time.
 source "$(dirname "$0")/lib.sh"
 
 DEBUG_MODULE=${SVCLB_DEBUG_MODULE:-$TOP/build/debug/kmod/svclb.ko}

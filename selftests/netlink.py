@@ -8,10 +8,11 @@ import sys
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0] + "/lib")
 from genl import (A_BACKEND, A_CONFIG, A_LOOKUP, A_SERVICE, BE_ADDR, BE_PORT,
-                  BE_STATS, BE_WEIGHT, CFG_SEED, CMD, LK_CLIENT_ADDR,
-                  LK_CLIENT_PORT, LK_HASH, NLM_F_DUMP, NLM_F_DUMP_INTR,
-                  SVC_ADDR, SVC_FAMILY, SVC_BACKENDS, SVC_FLAGS, SVC_PORT,
-                  SVC_PROTO, SVC_SCHED, SVC_STATS, Genl,
+                  BE_STATE, BE_STATS, BE_WEIGHT, CFG_AFFINITY_ENTRIES, CFG_SEED,
+                  CMD, LK_CLIENT_ADDR, LK_CLIENT_PORT, LK_HASH, NLM_F_DUMP,
+                  NLM_F_DUMP_INTR, SVC_ADDR, SVC_AFFINITY,
+                  SVC_AFFINITY_TIMEOUT, SVC_FAMILY, SVC_BACKENDS, SVC_FLAGS,
+                  SVC_PORT, SVC_PROTO, SVC_SCHED, SVC_STATS, Genl,
                   addr, attr, dump_services, lookup_request, nest, parse_attrs,
                   parse_lookup, string, svc_key, u8, u16, u32, u64)
 
@@ -43,6 +44,7 @@ def key_of(attrs):
 KEY = svc_key()
 FAM, PROTO, ADDR, PORT = KEY
 BE = [addr(BE_ADDR, "10.0.2.1"), u16(BE_PORT, 8080)]
+BE2 = [addr(BE_ADDR, "10.0.2.2"), u16(BE_PORT, 8080)]
 
 # (name, command, payload, errno, message)
 REFUSED = [
@@ -100,10 +102,52 @@ REFUSED = [
     ("a backend twice in a service's list", "SERVICE_NEW",
      svc(*svc_key(port=81), nest(SVC_BACKENDS, nest(A_BACKEND, *BE),
                                  nest(A_BACKEND, *BE))), 22,
-     "a backend appears twice in the list"),
-    ("something else than a backend in a service's list", "SERVICE_SET",
-     svc(*KEY, nest(SVC_BACKENDS, nest(A_SERVICE))), 22,
-     "the backend list holds only SVCLB_A_BACKEND nests"),
+     "backend listed twice"),
+    ("backend list in BACKEND_NEW", "BACKEND_NEW",
+     svc(*KEY, nest(SVC_BACKENDS)) + be(*BE2), 22,
+     "a backend list belongs only in SVCLB_CMD_SERVICE_NEW or _SET"),
+    ("backend list holding a service nest", "SERVICE_SET",
+     svc(*KEY, nest(SVC_BACKENDS, be(*BE), nest(A_SERVICE, *BE2))), 22,
+     "a backend list holds only SVCLB_A_BACKEND nests"),
+    ("backend listed twice", "SERVICE_SET",
+     svc(*KEY, nest(SVC_BACKENDS, be(*BE), be(*BE2), be(*BE2))), 22,
+     "backend listed twice"),
+    ("backend list with a port 0", "SERVICE_SET",
+     svc(*KEY, nest(SVC_BACKENDS, be(*BE2),
+                    be(addr(BE_ADDR, "10.0.2.3"), u16(BE_PORT, 0)))), 22,
+     "backend port must not be 0"),
+    ("backend list with an entry without address", "SERVICE_SET",
+     svc(*KEY, nest(SVC_BACKENDS, be(*BE2), be(u16(BE_PORT, 80)))), 22,
+     "missing backend address"),
+    ("backend list with an IPv6 backend", "SERVICE_SET",
+     svc(*KEY, nest(SVC_BACKENDS, be(addr(BE_ADDR, "fd00::2"),
+                                     u16(BE_PORT, 80)))), 97,
+     "backend address family differs from the service's"),
+    ("backend list with a weight of 70000", "SERVICE_SET",
+     svc(*KEY, nest(SVC_BACKENDS, be(*BE2, u32(BE_WEIGHT, 70000)))), 34,
+     "backend weight is above 65535"),
+    ("backend list with an unknown state", "SERVICE_SET",
+     svc(*KEY, nest(SVC_BACKENDS, be(*BE2, u8(BE_STATE, 2)))), 22,
+     "unknown backend state"),
+    ("backend list with statistics", "SERVICE_SET",
+     svc(*KEY, nest(SVC_BACKENDS, be(*BE2, nest(BE_STATS)))), 22,
+     "statistics are read-only"),
+    ("backend list with an unknown attribute", "SERVICE_SET",
+     svc(*KEY, nest(SVC_BACKENDS, be(*BE2, u32(30, 1)))), 22,
+     "Unknown attribute type"),
+    ("backend list without NLA_F_NESTED", "SERVICE_SET",
+     svc(*KEY, attr(SVC_BACKENDS, be(*BE2))), 22, "NLA_F_NESTED is missing"),
+    ("unknown backend state", "BACKEND_NEW",
+     svc(*KEY) + be(*BE2, u8(BE_STATE, 7)), 22, "unknown backend state"),
+    ("unknown session affinity", "SERVICE_NEW",
+     svc(*svc_key(port=81), u8(SVC_AFFINITY, 2)), 22,
+     "unknown session affinity"),
+    ("affinity timeout 0", "SERVICE_SET",
+     svc(*KEY, u8(SVC_AFFINITY, 1), u32(SVC_AFFINITY_TIMEOUT, 0)), 34,
+     "affinity timeout must be 1 to 2000000 seconds"),
+    ("affinity timeout 2000001", "SERVICE_NEW",
+     svc(*svc_key(port=81), u32(SVC_AFFINITY_TIMEOUT, 2000001)), 34,
+     "affinity timeout must be 1 to 2000000 seconds"),
     ("unknown top-level attribute", "SERVICE_NEW",
      svc(*svc_key(port=81)) + u32(9, 1), 22, "Unknown attribute type"),
     ("backend without attributes", "BACKEND_NEW", svc(*KEY), 22,
@@ -179,6 +223,11 @@ def main():
         check(f"refused: {name}: \"{want_msg}\"",
               err == want_err and msg and want_msg in msg,
               f"got errno {err} \"{msg}\"")
+    err, msg = g.try_request(CMD["CONFIG_SET"], nest(
+        A_CONFIG, u32(CFG_AFFINITY_ENTRIES, 1)))
+    check("refused: setting the number of affinity entries",
+          err == 22 and "the number of affinity entries is read-only" in msg,
+          f"got errno {err} \"{msg}\"")
     check("refused requests changed nothing", dump_services(g) == before)
 
     # The seed round-trips; lookup answers without changing anything.
@@ -202,6 +251,34 @@ def main():
     bes = dump_services(g)[key_of(KEY)][1]
     check("backend weight change is dumped",
           len(bes) == 1 and bes[0][BE_WEIGHT] == (9).to_bytes(4, "little"))
+
+    # A backend list replaces the backends, kept ones first, new ones after.
+    g.request(CMD["SERVICE_SET"], svc(*KEY, nest(SVC_BACKENDS,
+        be(addr(BE_ADDR, "10.0.2.5"), u16(BE_PORT, 80),
+           u8(BE_STATE, 1)),
+        be(*BE, u32(BE_WEIGHT, 2)))))
+    bes = dump_services(g)[key_of(KEY)][1]
+    got = [(b[BE_ADDR], b[BE_WEIGHT][0], b[BE_STATE][0]) for b in bes]
+    check("a backend list replaces the backends, with weights and states",
+          got == [(bytes([10, 0, 2, 1]), 2, 0), (bytes([10, 0, 2, 5]), 1, 1)],
+          str(got))
+    g.request(CMD["SERVICE_SET"], svc(*KEY, nest(SVC_BACKENDS)))
+    check("an empty backend list removes every backend",
+          dump_services(g)[key_of(KEY)][1] == [])
+
+    # Affinity: dumped, with its default timeout.
+    aff = svc(*svc_key(port=82), u8(SVC_AFFINITY, 1))
+    g.request(CMD["SERVICE_NEW"], aff)
+    a = dump_services(g)[key_of(svc_key(port=82))][0]
+    check("affinity client-ip dumped with the default timeout of 10800 s",
+          a[SVC_AFFINITY] == b"\x01" and
+          a[SVC_AFFINITY_TIMEOUT] == (10800).to_bytes(4, "little"))
+    g.request(CMD["SERVICE_SET"], svc(*svc_key(port=82),
+                                      u32(SVC_AFFINITY_TIMEOUT, 5)))
+    a = dump_services(g)[key_of(svc_key(port=82))][0]
+    check("the affinity timeout changes alone",
+          a[SVC_AFFINITY] == b"\x01" and
+          a[SVC_AFFINITY_TIMEOUT] == (5).to_bytes(4, "little"))
 
     # A service whose backends need several messages is dumped whole.
     many = svc(*svc_key(port=8000))

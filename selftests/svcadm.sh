@@ -4,7 +4,7 @@
 # usage errors exit 2, and a refused command changes nothing.
 source "$(dirname "$0")/lib.sh"
 
-plan 14
+plan 17
 load_module || exit 1
 NS_N=svclb-cli-$$
 ip netns add "$NS_N" || exit 1
@@ -39,6 +39,12 @@ refused 1 "svcadm: backend already exists" backend add tcp $VIP:80 10.0.2.1:8080
 refused 1 "svcadm: no such backend" backend del tcp $VIP:80 10.0.2.9:8080
 refused 2 "port" service add tcp $VIP:0
 refused 2 "Usage" backend add tcp $VIP:80
+refused 1 "svcadm: backend listed twice" \
+	service set tcp $VIP:80 backends 10.0.2.2:8080,10.0.2.1:8080,10.0.2.2:8080
+refused 1 "svcadm: backend weight is above 65535" \
+	service set tcp $VIP:80 backends 10.0.2.1:8080,10.0.2.2:8080/weight=70000
+refused 1 "svcadm: affinity timeout must be 1 to 2000000 seconds" \
+	service set tcp $VIP:80 affinity client-ip timeout 0
 
 out=$(svcadm_n -j service del udp $VIP:80)
 check "JSON mode: {\"error\": \"no such service\"}" \

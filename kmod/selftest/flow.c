@@ -99,6 +99,7 @@ bool __init svclb_flow_selftest(void)
 		.proto = IPPROTO_TCP,
 		.family = AF_INET,
 	};
+	const struct svclb_svc_conf conf = { .sched = &svclb_sched_rr };
 	struct svclb_service *svc;
 	union svclb_addr addr;
 	struct svclb_net *sn;
@@ -110,26 +111,33 @@ bool __init svclb_flow_selftest(void)
 		return false;
 	mutex_init(&sn->lock);
 	sn->genid = 1;
-	if (svclb_service_net_init(sn)) {
+	if (svclb_affinity_net_init(sn)) {
 		kfree(sn);
 		return false;
 	}
 	if (svclb_flow_net_init(sn)) {
-		svclb_service_net_exit(sn);
+		svclb_affinity_net_exit(sn);
+		kfree(sn);
+		return false;
+	}
+	if (svclb_service_net_init(sn)) {
+		svclb_flow_net_exit(sn);
+		svclb_affinity_net_exit(sn);
 		kfree(sn);
 		return false;
 	}
 
 	mutex_lock(&sn->lock);
-	svc = svclb_service_create(sn, &key, &svclb_sched_rr, 0, NULL, 0);
+	svc = svclb_service_create(sn, &key, &conf, NULL, NULL, 0);
 	ST_CHECK(!IS_ERR(svc));
-	ST_CHECK(PTR_ERR(svclb_service_create(sn, &key, &svclb_sched_rr, 0, NULL, 0)) ==
+	ST_CHECK(PTR_ERR(svclb_service_create(sn, &key, &conf, NULL, NULL, 0)) ==
 		 -EEXIST);
 	ST_CHECK(svclb_service_lookup(sn, &key) == svc);
 	memset(&addr, 0, sizeof(addr));
 	for (i = 0; i < 3; i++) {
 		addr.ip = htonl(0x0a000201 + i);
-		ST_CHECK(!svclb_backend_add(svc, &addr, htons(8080), 1));
+		ST_CHECK(!svclb_backend_add(svc, &addr, htons(8080), 1,
+					    SVCLB_BE_STATE_ACTIVE));
 	}
 	mutex_unlock(&sn->lock);
 
@@ -142,8 +150,9 @@ bool __init svclb_flow_selftest(void)
 	mutex_lock(&sn->lock);
 out:
 	mutex_unlock(&sn->lock);
-	svclb_flow_net_exit(sn);
 	svclb_service_net_exit(sn);
+	svclb_flow_net_exit(sn);
+	svclb_affinity_net_exit(sn);
 	rcu_barrier();
 	kfree(sn);
 	return ok;

@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
 """Test client: COUNT requests to ADDR:PORT over TCP or UDP, each from a new
-source port, each checked to come back byte for byte (and, for UDP, from
-ADDR:PORT itself). Prints a JSON tally of the backends that answered, and
-with --sequence the list of them in order."""
+source port (of the address given with --source, if any), each checked to
+come back byte for byte (and, for UDP, from ADDR:PORT itself). Prints a JSON
+tally of the backends that answered, and with --sequence the list of them in
+order."""
 
 import argparse
 import json

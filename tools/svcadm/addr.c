@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <linux/svclb.h>
 
 #include "addr.h"
 
@@ -141,6 +142,31 @@ bool parse_endpoint(const char *what, const char *s, struct endpoint *ep,
 bad:
 	snprintf(err, PARSE_ERR_LEN, "invalid %s \"%s\": %s", what, s, why);
 	return false;
+}
+
+static const char *const be_states[] = {
+	[SVCLB_BE_STATE_ACTIVE] = "active",
+	[SVCLB_BE_STATE_TERMINATING] = "terminating",
+};
+
+#define NR_BE_STATES (sizeof(be_states) / sizeof(be_states[0]))
+
+bool parse_be_state(const char *s, uint8_t *state, char *err)
+{
+	for (size_t i = 0; i < NR_BE_STATES; i++) {
+		if (!strcmp(s, be_states[i])) {
+			*state = i;
+			return true;
+		}
+	}
+	snprintf(err, PARSE_ERR_LEN,
+		 "invalid state \"%s\": expected active or terminating", s);
+	return false;
+}
+
+const char *be_state_name(uint8_t state)
+{
+	return state < NR_BE_STATES ? be_states[state] : NULL;
 }
 
 void format_address(const struct endpoint *ep, char *buf, size_t len)

@@ -32,8 +32,12 @@ bool parse_endpoint(const char *what, const char *s, struct endpoint *ep,
 bool parse_u32(const char *s, bool allow_hex, uint32_t *out);
 bool parse_u64(const char *s, bool allow_hex, uint64_t *out);
 
-/* NULL for a protocol that has no name here. */
+/* A backend state: active or terminating. */
+bool parse_be_state(const char *s, uint8_t *state, char *err);
+
+/* NULL for a protocol or a state that has no name here. */
 const char *proto_name(uint8_t proto);
+const char *be_state_name(uint8_t state);
 void format_address(const struct endpoint *ep, char *buf, size_t len);
 void format_endpoint(const struct endpoint *ep, char *buf, size_t len);
 

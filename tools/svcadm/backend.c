@@ -17,12 +17,12 @@ int cmd_backend(const struct command *cmd, int argc, char **argv)
 {
 	char err[PARSE_ERR_LEN];
 	struct endpoint vip, be;
-	bool have_weight = false;
+	bool have_weight = false, have_state = false;
 	struct nlattr *svc_nest, *be_nest;
 	struct svclb_nl nl;
 	struct nl_msg *msg;
 	uint32_t weight = 0;
-	uint8_t proto;
+	uint8_t proto, state = 0;
 	int action, ret;
 
 	action = parse_action(cmd, argc, argv);
@@ -49,17 +49,27 @@ int cmd_backend(const struct command *cmd, int argc, char **argv)
 		if (action == ACTION_DEL)
 			return usage_error(cmd, "unexpected \"%s\": backend del takes only PROTO, VIP:PORT and ADDR:PORT",
 					   argv[i]);
-		if (strcmp(argv[i], "weight"))
-			return usage_error(cmd, "unknown keyword \"%s\": expected weight",
+		if (!strcmp(argv[i], "weight")) {
+			if (have_weight)
+				return usage_error(cmd, "weight is given twice");
+			if (i + 1 >= argc)
+				return usage_error(cmd, "missing number after weight");
+			if (!parse_u32(argv[i + 1], false, &weight))
+				return usage_error(cmd, "invalid weight \"%s\": expected a number from 0 to %u",
+						   argv[i + 1], SVCLB_WEIGHT_MAX);
+			have_weight = true;
+		} else if (!strcmp(argv[i], "state")) {
+			if (have_state)
+				return usage_error(cmd, "state is given twice");
+			if (i + 1 >= argc)
+				return usage_error(cmd, "missing state after state: active or terminating");
+			if (!parse_be_state(argv[i + 1], &state, err))
+				return usage_error(cmd, "%s", err);
+			have_state = true;
+		} else {
+			return usage_error(cmd, "unknown keyword \"%s\": expected weight or state",
 					   argv[i]);
-		if (have_weight)
-			return usage_error(cmd, "weight is given twice");
-		if (i + 1 >= argc)
-			return usage_error(cmd, "missing number after weight");
-		if (!parse_u32(argv[i + 1], false, &weight))
-			return usage_error(cmd, "invalid weight \"%s\": expected a number from 0 to %u",
-					   argv[i + 1], SVCLB_WEIGHT_MAX);
-		have_weight = true;
+		}
 	}
 
 	if (svclb_nl_open(&nl))
@@ -77,6 +87,7 @@ int cmd_backend(const struct command *cmd, int argc, char **argv)
 	    nla_put(msg, SVCLB_BE_A_ADDR, family_addr_len(be.family), be.addr) < 0 ||
 	    nla_put_u16(msg, SVCLB_BE_A_PORT, be.port) < 0 ||
 	    (have_weight && nla_put_u32(msg, SVCLB_BE_A_WEIGHT, weight) < 0) ||
+	    (have_state && nla_put_u8(msg, SVCLB_BE_A_STATE, state) < 0) ||
 	    nla_nest_end(msg, be_nest) < 0)
 		goto full;
 	if (!svclb_nl_do(&nl, msg))

@@ -32,6 +32,8 @@ static const struct {
 	{ .name = "masq-mask", .attr = SVCLB_CFG_A_MASQ_MASK, .hex = true },
 	{ .name = "seed", .attr = SVCLB_CFG_A_SEED, .u64 = true },
 	{ .name = "flows", .attr = SVCLB_CFG_A_FLOWS, .readonly = true },
+	{ .name = "affinity-entries", .attr = SVCLB_CFG_A_AFFINITY_ENTRIES,
+	  .readonly = true },
 };
 
 #define NR_KEYS (sizeof(keys) / sizeof(keys[0]))

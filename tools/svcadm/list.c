@@ -25,6 +25,27 @@ static void format_proto(uint8_t proto, char *buf, size_t len)
 		snprintf(buf, len, "%u", proto);
 }
 
+/* The name of an affinity or a backend state, or its number. */
+static const char *affinity_name(uint8_t affinity, char *buf, size_t len)
+{
+	if (affinity == SVCLB_AFFINITY_NONE)
+		return "none";
+	if (affinity == SVCLB_AFFINITY_CLIENT_IP)
+		return "client-ip";
+	snprintf(buf, len, "%u", affinity);
+	return buf;
+}
+
+static const char *state_name(uint8_t state, char *buf, size_t len)
+{
+	const char *name = be_state_name(state);
+
+	if (name)
+		return name;
+	snprintf(buf, len, "%u", state);
+	return buf;
+}
+
 static void print_stats(const struct stats *st)
 {
 	printf("  flows %" PRIu64 "  active %" PRIu32
@@ -40,7 +61,7 @@ static void print_stats(const struct stats *st)
 
 static void print_text(const struct table *t)
 {
-	char proto[8], ep[ENDPOINT_STRLEN];
+	char proto[8], ep[ENDPOINT_STRLEN], num[8];
 
 	for (size_t i = 0; i < t->nr; i++) {
 		const struct service *s = &t->svcs[i];
@@ -62,13 +83,18 @@ static void print_text(const struct table *t)
 			if (unknown)
 				printf("%s0x%" PRIx32, sep, unknown);
 		}
+		if (s->affinity != SVCLB_AFFINITY_NONE)
+			printf("  affinity %s timeout %" PRIu32,
+			       affinity_name(s->affinity, num, sizeof(num)),
+			       s->affinity_timeout);
 		print_stats(&s->stats);
 
 		for (size_t j = 0; j < s->nr_backends; j++) {
 			const struct backend *be = &s->backends[j];
 
 			format_endpoint(&be->ep, ep, sizeof(ep));
-			printf("  -> %s  weight %" PRIu32, ep, be->weight);
+			printf("  -> %s  weight %" PRIu32 "  state %s", ep,
+			       be->weight, state_name(be->state, num, sizeof(num)));
 			print_stats(&be->stats);
 		}
 	}
@@ -144,6 +170,9 @@ static json_object *service_json(const struct service *s)
 		jappend(flags, json_object_new_string(buf));
 	}
 	jadd(o, "flags", flags);
+	jadd(o, "affinity", json_object_new_string(
+		affinity_name(s->affinity, buf, sizeof(buf))));
+	jadd(o, "affinity_timeout", json_object_new_uint64(s->affinity_timeout));
 	jadd(o, "stats", stats_json(&s->stats));
 
 	for (size_t j = 0; j < s->nr_backends; j++) {
@@ -154,6 +183,8 @@ static json_object *service_json(const struct service *s)
 		jadd(b, "address", json_object_new_string(buf));
 		jadd(b, "port", json_object_new_int(be->ep.port));
 		jadd(b, "weight", json_object_new_uint64(be->weight));
+		jadd(b, "state", json_object_new_string(
+			state_name(be->state, buf, sizeof(buf))));
 		jadd(b, "stats", stats_json(&be->stats));
 		jappend(backends, b);
 	}

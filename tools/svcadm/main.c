@@ -23,11 +23,13 @@ static int cmd_help(const struct command *cmd, int argc, char **argv);
 static const struct command commands[] = {
 	{
 		"service", cmd_service,
-		"add|set|del PROTO VIP:PORT [sched NAME] [flags FLAG[,FLAG...]]",
+		"add|set|del PROTO VIP:PORT [sched NAME] [flags FLAG[,FLAG...]]\n"
+		"       [affinity client-ip [timeout SECONDS]|affinity none]\n"
+		"       [backends ADDR:PORT[/weight=N][/state=STATE][,...]|backends none]",
 		"Create, change or delete a service",
-		"Create a service (add), change its scheduler or flags (set), or delete\n"
-		"it with its backends and flows (del). PROTO and VIP:PORT identify the\n"
-		"service; del takes nothing else.\n"
+		"Create a service (add), change its settings or replace its backends\n"
+		"(set), or delete it with its backends and flows (del). PROTO and\n"
+		"VIP:PORT identify the service; del takes nothing else.\n"
 		"\n"
 		"  PROTO        tcp, udp or sctp\n"
 		"  VIP:PORT     A.B.C.D:PORT or [IPv6]:PORT; 0.0.0.0:PORT or [::]:PORT is a\n"
@@ -46,30 +48,48 @@ static const struct command commands[] = {
 		"               the masquerade mark (config masq-mark) for nft to\n"
 		"               masquerade, as a node port in front of other nodes needs;\n"
 		"               none: no flag; or a number, decimal or 0x hexadecimal.\n"
-		"               With set, the flags given replace the current ones.\n",
+		"               With set, the flags given replace the current ones.\n"
+		"  affinity client-ip [timeout SECONDS]\n"
+		"               session affinity: a new flow from a client address that\n"
+		"               started a flow less than SECONDS ago (1 to " STR(SVCLB_TIMEOUT_MAX) ",\n"
+		"               " STR(SVCLB_AFFINITY_TIMEOUT_DEFAULT) " when a service is added without one) goes to\n"
+		"               the same backend; live flows do not extend the timeout\n"
+		"  affinity none\n"
+		"               no session affinity (the default)\n"
+		"  backends ADDR:PORT[/weight=N][/state=STATE][,...]\n"
+		"               set only: replace the whole backend set at once; backends\n"
+		"               kept keep their flows and counters, those not listed are\n"
+		"               removed. weight and state are 1 and active when not given.\n"
+		"               backends none removes every backend.\n",
 	},
 	{
 		"backend", cmd_backend,
-		"add|set|del PROTO VIP:PORT ADDR:PORT [weight N]",
+		"add|set|del PROTO VIP:PORT ADDR:PORT [weight N] [state STATE]",
 		"Add, change or remove a backend of a service",
 		"Add the backend ADDR:PORT to the service PROTO VIP:PORT (add), change\n"
-		"its weight (set) or remove it (del), after which its flows are\n"
-		"scheduled afresh. del takes nothing after ADDR:PORT.\n"
+		"its weight or state (set) or remove it (del), after which its flows,\n"
+		"UDP included, are scheduled afresh from their next packet on. del\n"
+		"takes nothing after ADDR:PORT.\n"
 		"\n"
 		"  PROTO        tcp, udp or sctp\n"
 		"  VIP:PORT     the service, A.B.C.D:PORT or [IPv6]:PORT\n"
 		"  ADDR:PORT    the backend, of the same address family as the service\n"
 		"  weight N     0 to " STR(SVCLB_WEIGHT_MAX) "; 1 when a backend is added without one.\n"
-		"               A backend of weight 0 keeps its flows but gets no new one.\n",
+		"               A backend of weight 0 keeps its flows but gets no new one.\n"
+		"  state STATE  active (the default) or terminating: a terminating\n"
+		"               backend keeps its flows and gets new ones only when no\n"
+		"               active backend can take them.\n",
 	},
 	{
 		"list", cmd_list,
 		"[-j|--json]",
 		"Show the services, backends and counters (the default)",
-		"Show every service with its scheduler, flags and counters, each followed\n"
-		"by its backends, indented, with their weights and counters. \"in\" counts\n"
-		"the client-to-backend direction, \"out\" the replies; \"flows\" counts the\n"
-		"flows ever created, \"active\" those in the flow table now.\n"
+		"Show every service with its scheduler, flags, affinity and counters,\n"
+		"each followed by its backends, indented, with their weights, states\n"
+		"and counters. \"in\" counts the client-to-backend direction, \"out\"\n"
+		"the replies; \"flows\" counts the flows ever created, \"active\" those\n"
+		"in the flow table now: a terminating backend is drained when its\n"
+		"active count reaches 0.\n"
 		"\n"
 		"  -j, --json   print JSON instead, as described in svcadm(8)\n",
 	},
@@ -117,7 +137,8 @@ static const struct command commands[] = {
 		"  timeout-udp          an idle UDP flow\n"
 		"  timeout-sctp         an idle SCTP flow\n"
 		"  max-flows            the bound of the flow table: when it is full,\n"
-		"                       packets that would start a flow are dropped\n"
+		"                       packets that would start a flow are dropped;\n"
+		"                       also the bound of the session affinity entries\n"
 		"  masq-mark            the packet mark set on requests to masquerade\n"
 		"                       (hairpin flows, services with flags masquerade);\n"
 		"                       0 turns marking off; sets masq-mask too unless given\n"

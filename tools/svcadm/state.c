@@ -28,12 +28,15 @@ static const struct nla_policy svc_policy[SVCLB_SVC_A_MAX + 1] = {
 	[SVCLB_SVC_A_SCHED] = { .type = NLA_STRING,
 				.maxlen = SVCLB_SCHED_NAME_MAX },
 	[SVCLB_SVC_A_FLAGS] = { .type = NLA_U32 },
+	[SVCLB_SVC_A_AFFINITY] = { .type = NLA_U8 },
+	[SVCLB_SVC_A_AFFINITY_TIMEOUT] = { .type = NLA_U32 },
 };
 
 static const struct nla_policy be_policy[SVCLB_BE_A_MAX + 1] = {
 	[SVCLB_BE_A_ADDR] = { .minlen = 4, .maxlen = 16 },
 	[SVCLB_BE_A_PORT] = { .type = NLA_U16 },
 	[SVCLB_BE_A_WEIGHT] = { .type = NLA_U32 },
+	[SVCLB_BE_A_STATE] = { .type = NLA_U8 },
 };
 
 static const struct nla_policy stats_policy[SVCLB_STATS_A_MAX + 1] = {
@@ -207,6 +210,8 @@ static int parse_backend(struct nlattr *nest, struct service *s)
 	be->ep.port = nla_get_u16(tb[SVCLB_BE_A_PORT]);
 	if (tb[SVCLB_BE_A_WEIGHT])
 		be->weight = nla_get_u32(tb[SVCLB_BE_A_WEIGHT]);
+	if (tb[SVCLB_BE_A_STATE])
+		be->state = nla_get_u8(tb[SVCLB_BE_A_STATE]);
 	if (tb[SVCLB_BE_A_STATS])
 		return parse_stats(tb[SVCLB_BE_A_STATS], &be->stats);
 	return 0;
@@ -250,6 +255,11 @@ static int parse_service(struct nlmsghdr *nlh, void *arg)
 				 nla_get_string(attr[SVCLB_SVC_A_SCHED]));
 		if (attr[SVCLB_SVC_A_FLAGS])
 			s->flags = nla_get_u32(attr[SVCLB_SVC_A_FLAGS]);
+		if (attr[SVCLB_SVC_A_AFFINITY])
+			s->affinity = nla_get_u8(attr[SVCLB_SVC_A_AFFINITY]);
+		if (attr[SVCLB_SVC_A_AFFINITY_TIMEOUT])
+			s->affinity_timeout =
+				nla_get_u32(attr[SVCLB_SVC_A_AFFINITY_TIMEOUT]);
 		if (attr[SVCLB_SVC_A_STATS]) {
 			err = parse_stats(attr[SVCLB_SVC_A_STATS], &s->stats);
 			if (err)

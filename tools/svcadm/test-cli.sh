@@ -151,6 +151,24 @@ expect_usage "weight with trailing text" 'invalid weight "5x"' backend set tcp 1
 expect_usage "weight without a value" 'missing number after weight' backend add tcp 10.0.0.1:80 10.0.0.2:80 weight
 expect_usage "unknown backend keyword" 'unknown keyword "sched"' backend add tcp 10.0.0.1:80 10.0.0.2:80 sched rr
 expect_usage "backend del with options" 'takes only PROTO, VIP:PORT and ADDR:PORT' backend del tcp 10.0.0.1:80 10.0.0.2:80 weight 1
+expect_usage "unknown backend state" 'invalid state "draining"' backend set tcp 10.0.0.1:80 10.0.0.2:80 state draining
+expect_usage "state without a value" 'missing state after state' backend set tcp 10.0.0.1:80 10.0.0.2:80 state
+expect_usage "state given twice" 'state is given twice' backend add tcp 10.0.0.1:80 10.0.0.2:80 state active state terminating
+expect_usage "unknown affinity" 'unknown affinity "sticky"' service set tcp 10.0.0.1:80 affinity sticky
+expect_usage "affinity without a value" 'missing client-ip or none' service set tcp 10.0.0.1:80 affinity
+expect_usage "timeout after affinity none" 'timeout follows affinity client-ip only' service set tcp 10.0.0.1:80 affinity none timeout 5
+expect_usage "affinity timeout without a value" 'missing seconds after timeout' service add tcp 10.0.0.1:80 affinity client-ip timeout
+expect_usage "affinity timeout not a number" 'invalid timeout "1h"' service add tcp 10.0.0.1:80 affinity client-ip timeout 1h
+expect_usage "timeout on its own" 'unknown keyword "timeout"' service add tcp 10.0.0.1:80 timeout 5
+expect_usage "backends with service add" 'backends is given to service set only' service add tcp 10.0.0.1:80 backends 10.0.0.2:80
+expect_usage "backends without a list" 'missing backend list' service set tcp 10.0.0.1:80 backends
+expect_usage "empty item in a backend list" 'empty item' service set tcp 10.0.0.1:80 backends 10.0.0.2:80,,10.0.0.3:80
+expect_usage "trailing comma in a backend list" 'empty item' service set tcp 10.0.0.1:80 backends 10.0.0.2:80,
+expect_usage "bad address in a backend list" 'invalid backend address "10.0.0.3"' service set tcp 10.0.0.1:80 backends 10.0.0.2:80,10.0.0.3
+expect_usage "bad weight in a backend list" 'invalid weight "x" of backend 10.0.0.2:80' service set tcp 10.0.0.1:80 backends 10.0.0.2:80/weight=x
+expect_usage "bad state in a backend list" 'invalid state "gone"' service set tcp 10.0.0.1:80 backends '[2001:db8::1]:80/state=gone'
+expect_usage "unknown option in a backend list" 'invalid option "w=2"' service set tcp 10.0.0.1:80 backends 10.0.0.2:80/w=2
+expect_usage "weight twice in a backend list" 'each once' service set tcp 10.0.0.1:80 backends 10.0.0.2:80/weight=1/weight=2
 expect_usage "flush with arguments" 'flush takes no arguments' flush now
 expect_usage "list with arguments" 'unexpected "all"' list all
 expect_usage "config key without a value" '"seed" needs a value' config seed
@@ -300,6 +318,13 @@ else
 	backend set tcp 10.96.0.10:80 [2001:db8::1]:8080 weight 1
 	backend del tcp 10.96.0.10:80 10.0.0.1:8080
 	b d tcp 10.96.0.10:80 10.0.0.1:8080
+	backend set tcp 10.96.0.10:80 10.0.0.1:8080 state terminating weight 2
+	backend add udp [2001:db8::10]:53 [2001:db8::1]:53 state active
+	service add tcp 10.96.0.10:80 affinity client-ip timeout 30 sched rr
+	service set tcp 10.96.0.10:80 affinity none flags none
+	service set tcp 10.96.0.10:80 backends none
+	service set tcp 10.96.0.10:80 backends 10.0.0.1:8080
+	service set tcp [2001:db8::10]:80 backends [2001:db8::1]:80/state=terminating/weight=3,[2001:db8::2]:80 affinity client-ip
 	flush
 	config seed 0
 	config seed 18446744073709551615

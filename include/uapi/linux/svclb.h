@@ -28,10 +28,15 @@
  *                        absent
  *     SVCLB_SVC_A_FLAGS: u32, a combination of enum svclb_svc_flags;
  *                        0 when absent
+ *     SVCLB_SVC_A_AFFINITY: u8, enum svclb_affinity; SVCLB_AFFINITY_NONE
+ *                           when absent
+ *     SVCLB_SVC_A_AFFINITY_TIMEOUT: u32, seconds, 1 to SVCLB_TIMEOUT_MAX;
+ *                           SVCLB_AFFINITY_TIMEOUT_DEFAULT when absent
  *     SVCLB_SVC_A_BACKENDS: nest, optional: the service's backends
  *       SVCLB_A_BACKEND: nest, repeated, one per backend, at most 65521
- *         SVCLB_BE_A_ADDR, SVCLB_BE_A_PORT, SVCLB_BE_A_WEIGHT, as for
- *         SVCLB_CMD_BACKEND_NEW; a backend may appear once
+ *         SVCLB_BE_A_ADDR, SVCLB_BE_A_PORT, SVCLB_BE_A_WEIGHT and
+ *         SVCLB_BE_A_STATE, as for SVCLB_CMD_BACKEND_NEW; a backend may
+ *         appear once
  *     The service becomes visible complete, with its backends, or not at all.
  *
  * A node port is a service whose address is 0.0.0.0 (or ::): it takes the
@@ -63,13 +68,29 @@
  * packet as if the service had no backend (a TCP RST, or a silent drop
  * with SVCLB_SVC_F_SILENT_DROP).
  *
+ * Session affinity by client IP: a new flow from a client address that
+ * started a flow of the service less than AFFINITY_TIMEOUT seconds ago goes
+ * to the backend that flow got, as long as that backend may still take new
+ * flows; otherwise the scheduler picks. Only new flows count: the timeout
+ * runs from the client's last new flow, however long its flows live. The
+ * affinity entries of a namespace are bounded by SVCLB_CFG_A_MAX_FLOWS; when
+ * that many exist, new flows are scheduled without recording one.
+ *
  * SVCLB_CMD_SERVICE_SET: change an existing service: the same attributes as
- * SVCLB_CMD_SERVICE_NEW; SCHED and FLAGS replace the current values when
- * present. With SVCLB_SVC_A_BACKENDS (possibly empty) the list replaces the
- * service's backends as a whole, atomically: the new backend set is built
- * first and swapped in under RCU, and on any failure nothing changes.
- * Backends in both lists keep their flows and counters; the others are
- * removed. Fails if the service does not exist.
+ * SVCLB_CMD_SERVICE_NEW; SCHED, FLAGS, AFFINITY and AFFINITY_TIMEOUT replace
+ * the current values when present. Fails if the service does not exist.
+ * It may also carry
+ *
+ *     SVCLB_SVC_A_BACKENDS: nest, as in SVCLB_CMD_SERVICE_NEW
+ *
+ * which replaces the whole backend set of the service at once: backends
+ * listed and present keep their flows and counters and take the WEIGHT and
+ * STATE given (1 and SVCLB_BE_STATE_ACTIVE when absent); backends listed
+ * and absent are added; backends present and not listed are removed, as
+ * with SVCLB_CMD_BACKEND_DEL. An empty nest removes every backend. New
+ * flows are scheduled from the old set until the new one is complete, and
+ * from the new one after: never from a mix or from none. A request with
+ * one invalid or repeated backend is refused whole and changes nothing.
  *
  * SVCLB_CMD_SERVICE_DEL: delete a service, its backends and its flows.
  *
@@ -80,11 +101,13 @@
  *
  *   SVCLB_A_SERVICE: nest
  *     SVCLB_SVC_A_FAMILY, SVCLB_SVC_A_PROTO, SVCLB_SVC_A_ADDR,
- *     SVCLB_SVC_A_PORT, SVCLB_SVC_A_SCHED, SVCLB_SVC_A_FLAGS
+ *     SVCLB_SVC_A_PORT, SVCLB_SVC_A_SCHED, SVCLB_SVC_A_FLAGS,
+ *     SVCLB_SVC_A_AFFINITY, SVCLB_SVC_A_AFFINITY_TIMEOUT
  *     SVCLB_SVC_A_STATS: nest of enum svclb_stats_attrs
  *     SVCLB_SVC_A_BACKENDS: nest
  *       SVCLB_A_BACKEND: nest, repeated, one per backend
- *         SVCLB_BE_A_ADDR, SVCLB_BE_A_PORT, SVCLB_BE_A_WEIGHT
+ *         SVCLB_BE_A_ADDR, SVCLB_BE_A_PORT, SVCLB_BE_A_WEIGHT,
+ *         SVCLB_BE_A_STATE
  *         SVCLB_BE_A_STATS: nest of enum svclb_stats_attrs
  *
  * When a service's backends do not fit in one message, the following message
@@ -103,12 +126,20 @@
  *     SVCLB_BE_A_WEIGHT: u32, 0 to SVCLB_WEIGHT_MAX; 1 when absent. A
  *                        backend of weight 0 keeps its flows but gets no
  *                        new ones.
+ *     SVCLB_BE_A_STATE: u8, enum svclb_be_state; SVCLB_BE_STATE_ACTIVE when
+ *                       absent
+ *
+ * New flows go to the active backends of weight above 0; only when there is
+ * none do they go to the terminating backends of weight above 0. Every
+ * backend keeps the flows it has, whatever its state and weight.
  *
  * SVCLB_CMD_BACKEND_SET: change an existing backend; the same attributes as
- * SVCLB_CMD_BACKEND_NEW; WEIGHT replaces the current value when present.
+ * SVCLB_CMD_BACKEND_NEW; WEIGHT and STATE replace the current values when
+ * present.
  *
  * SVCLB_CMD_BACKEND_DEL: remove a backend from a service. Its flows are
- * forgotten: their next packet is scheduled afresh.
+ * purged at once: no packet is translated by them any more, the next packet
+ * of each (UDP included) is scheduled afresh as a new flow.
  *
  *   SVCLB_A_SERVICE: nest with the service key
  *   SVCLB_A_BACKEND: nest with SVCLB_BE_A_ADDR and SVCLB_BE_A_PORT
@@ -131,8 +162,11 @@
  *     SVCLB_CFG_A_MASQ_MASK: u32, the bits of the packet mark it sets
  *     SVCLB_CFG_A_SEED: u64, the key of the flow hash (0 by default): nodes
  *                       that must choose alike share it
+ *     SVCLB_CFG_A_AFFINITY_ENTRIES: u32, the session affinity entries
+ *                                   now (read-only)
  *
- * SVCLB_CMD_CONFIG_SET: change any of the settings above but FLOWS.
+ * SVCLB_CMD_CONFIG_SET: change any of the settings above but FLOWS and
+ * AFFINITY_ENTRIES.
  * Timeouts are 1 to SVCLB_TIMEOUT_MAX seconds and apply at once to every
  * flow; MAX_FLOWS is at least 1 and limits new flows only. A new SEED
  * applies to new flows at once; existing flows keep their backends.
@@ -183,6 +217,7 @@
 #define SVCLB_SCHED_DEFAULT	"maglev"	/* of a service created without one */
 #define SVCLB_WEIGHT_MAX	65535
 #define SVCLB_TIMEOUT_MAX	2000000
+#define SVCLB_AFFINITY_TIMEOUT_DEFAULT	10800
 
 enum svclb_cmd {
 	SVCLB_CMD_UNSPEC,
@@ -221,6 +256,8 @@ enum svclb_svc_attrs {
 	SVCLB_SVC_A_FLAGS,	/* u32: enum svclb_svc_flags */
 	SVCLB_SVC_A_STATS,	/* nest: enum svclb_stats_attrs (dump only) */
 	SVCLB_SVC_A_BACKENDS,	/* nest: SVCLB_A_BACKEND... */
+	SVCLB_SVC_A_AFFINITY,	/* u8: enum svclb_affinity */
+	SVCLB_SVC_A_AFFINITY_TIMEOUT,	/* u32, seconds */
 	__SVCLB_SVC_A_MAX
 };
 #define SVCLB_SVC_A_MAX (__SVCLB_SVC_A_MAX - 1)
@@ -242,15 +279,35 @@ enum svclb_svc_flags {
 };
 #define SVCLB_SVC_F_ALL (SVCLB_SVC_F_SILENT_DROP | SVCLB_SVC_F_MASQUERADE)
 
+enum svclb_affinity {
+	SVCLB_AFFINITY_NONE,
+	SVCLB_AFFINITY_CLIENT_IP,	/* by the client's address */
+	__SVCLB_AFFINITY_MAX
+};
+#define SVCLB_AFFINITY_MAX (__SVCLB_AFFINITY_MAX - 1)
+
 enum svclb_be_attrs {
 	SVCLB_BE_A_UNSPEC,
 	SVCLB_BE_A_ADDR,	/* binary: 4 or 16 bytes */
 	SVCLB_BE_A_PORT,	/* u16 */
 	SVCLB_BE_A_WEIGHT,	/* u32 */
 	SVCLB_BE_A_STATS,	/* nest: enum svclb_stats_attrs (dump only) */
+	SVCLB_BE_A_STATE,	/* u8: enum svclb_be_state */
 	__SVCLB_BE_A_MAX
 };
 #define SVCLB_BE_A_MAX (__SVCLB_BE_A_MAX - 1)
+
+enum svclb_be_state {
+	/* Takes new flows. */
+	SVCLB_BE_STATE_ACTIVE,
+	/*
+	 * Keeps its flows; takes new flows only when the service has no
+	 * active backend of weight above 0.
+	 */
+	SVCLB_BE_STATE_TERMINATING,
+	__SVCLB_BE_STATE_MAX
+};
+#define SVCLB_BE_STATE_MAX (__SVCLB_BE_STATE_MAX - 1)
 
 enum svclb_cfg_attrs {
 	SVCLB_CFG_A_UNSPEC,
@@ -265,6 +322,7 @@ enum svclb_cfg_attrs {
 	SVCLB_CFG_A_MASQ_MASK,		/* u32 */
 	SVCLB_CFG_A_SEED,		/* u64 */
 	SVCLB_CFG_A_PAD,
+	SVCLB_CFG_A_AFFINITY_ENTRIES,	/* u32, read-only */
 	__SVCLB_CFG_A_MAX
 };
 #define SVCLB_CFG_A_MAX (__SVCLB_CFG_A_MAX - 1)
