@@ -41,26 +41,33 @@ AF_INET, AF_INET6 = socket.AF_INET, socket.AF_INET6
 TCP, UDP, SCTP = 6, 17, 132
 
 (C_SVC_NEW, C_SVC_SET, C_SVC_DEL, C_SVC_GET, C_BE_NEW, C_BE_SET, C_BE_DEL,
- C_FLUSH, C_CFG_GET, C_CFG_SET) = range(1, 11)
-CMD_MAX = C_CFG_SET
-A_SERVICE, A_BACKEND, A_CONFIG = 1, 2, 3
+ C_FLUSH, C_CFG_GET, C_CFG_SET, C_LOOKUP) = range(1, 12)
+CMD_MAX = C_LOOKUP
+A_SERVICE, A_BACKEND, A_CONFIG, A_LOOKUP = 1, 2, 3, 4
 (S_FAMILY, S_PROTO, S_ADDR, S_PORT, S_SCHED, S_FLAGS, S_STATS,
- S_BACKENDS) = range(1, 9)
-B_ADDR, B_PORT, B_WEIGHT, B_STATS = range(1, 5)
+ S_BACKENDS, S_AFFINITY, S_AFFINITY_TIMEOUT) = range(1, 11)
+B_ADDR, B_PORT, B_WEIGHT, B_STATS, B_STATE = range(1, 6)
 CFG_TIMEOUTS = list(range(1, 6))
-CFG_MAX_FLOWS, CFG_FLOWS, CFG_MASQ_MARK, CFG_MASQ_MASK = 6, 7, 8, 9
+(CFG_MAX_FLOWS, CFG_FLOWS, CFG_MASQ_MARK, CFG_MASQ_MASK, CFG_SEED, CFG_PAD,
+ CFG_AFFINITY_ENTRIES) = range(6, 13)
+LK_CLIENT_ADDR, LK_CLIENT_PORT, LK_MAX = 1, 2, 7
 WEIGHT_MAX, TIMEOUT_MAX, BACKENDS_MAX = 65535, 2000000, 65521
+AFFINITY_TIMEOUT_DEFAULT = 10800
 
 # The policies of kmod/netlink.c: type -> (kind, nested policy, maxtype).
+BE_POL = ({B_ADDR: "bin", B_PORT: "u16", B_WEIGHT: "u32", B_STATS: "nest",
+           B_STATE: "u8"}, 5)
 SVC_POL = ({S_FAMILY: "u16", S_PROTO: "u8", S_ADDR: "bin", S_PORT: "u16",
             S_SCHED: "nulstr", S_FLAGS: "u32", S_STATS: "nest",
-            S_BACKENDS: "nest"}, 8)
-BE_POL = ({B_ADDR: "bin", B_PORT: "u16", B_WEIGHT: "u32", B_STATS: "nest"}, 4)
+            S_BACKENDS: ("array", BE_POL), S_AFFINITY: "u8",
+            S_AFFINITY_TIMEOUT: "u32"}, 10)
 CFG_POL = ({**{t: "u32" for t in CFG_TIMEOUTS}, CFG_MAX_FLOWS: "u32",
-            CFG_FLOWS: "u32", CFG_MASQ_MARK: "u32", CFG_MASQ_MASK: "u32"}, 9)
+            CFG_FLOWS: "u32", CFG_MASQ_MARK: "u32", CFG_MASQ_MASK: "u32",
+            CFG_SEED: "u64", CFG_AFFINITY_ENTRIES: "u32"}, 12)
+LK_POL = ({LK_CLIENT_ADDR: "bin", LK_CLIENT_PORT: "u16"}, LK_MAX)
 TOP_POL = ({A_SERVICE: ("nest", SVC_POL), A_BACKEND: ("nest", BE_POL),
-            A_CONFIG: ("nest", CFG_POL)}, 3)
-FIXED = {"u8": 1, "u16": 2, "u32": 4}
+            A_CONFIG: ("nest", CFG_POL), A_LOOKUP: ("nest", LK_POL)}, 4)
+FIXED = {"u8": 1, "u16": 2, "u32": 4, "u64": 8}
 
 # The names of the objects requests are about: few, so that they collide.
 VIPS = {AF_INET: [bytes([10, 96, 0, 10]), bytes([10, 96, 0, 11])],
@@ -71,6 +78,7 @@ BACKENDS = {AF_INET: [bytes([10, 0, 2, i]) for i in (1, 2, 3)],
                        for i in (1, 2, 3)]}
 PORTS = [80, 65535]
 BE_PORTS = [8080, 1]
+SCHED_DEFAULT = b"maglev"
 SCHED_CANDIDATES = ["rr", "wrr", "lc", "wlc", "mh", "maglev", "random",
                     "sh", "dh", "ring"]
 BOGUS_SCHEDS = [b"", b"nope", b"RR", b"rr ", b"rrr", b"r", b"x" * 15,
@@ -123,6 +131,10 @@ def u32(t, v):
     return leaf(t, struct.pack("=I", v & 0xffffffff))
 
 
+def u64(t, v):
+    return leaf(t, struct.pack("=Q", v & (1 << 64) - 1))
+
+
 # The kernel's view of a request.
 def parse_strict(data, pol, where):
     """nla_parse() with NL_VALIDATE_STRICT: {type: payload}, last wins."""
@@ -142,7 +154,16 @@ def parse_strict(data, pol, where):
         if kind is None:
             raise Invalid(EINVAL, True, f"unsupported attribute in {where}")
         plen = alen - 4
-        if kind.__class__ is tuple or kind == "nest":
+        if kind.__class__ is tuple and kind[0] == "array":
+            if not atype & NLA_F_NESTED:
+                raise Invalid(EINVAL, True, f"NLA_F_NESTED missing in {where}")
+            if plen:
+                if plen < 4:
+                    raise Invalid(ERANGE, True,
+                                  f"array of 1-3 bytes in {where}")
+                array_strict(data[off + 4:off + alen], kind[1],
+                             f"{where}/{t}")
+        elif kind.__class__ is tuple or kind == "nest":
             if not atype & NLA_F_NESTED:
                 raise Invalid(EINVAL, True, f"NLA_F_NESTED missing in {where}")
             if plen:
@@ -170,6 +191,22 @@ def parse_strict(data, pol, where):
     if rem > 0:
         raise Invalid(EINVAL, True, f"bytes left over in {where}")
     return {t: data[a:b] for t, (a, b) in tb.items()}
+
+
+def array_strict(data, pol, where):
+    """nla_validate_array(): each element is a nest of @pol; an empty one
+    is skipped, and iteration stops silently at a broken header."""
+    off = 0
+    while off + 4 <= len(data):
+        alen, _ = struct.unpack_from("=HH", data, off)
+        if alen < 4 or off + alen > len(data):
+            break
+        if alen - 4:
+            if alen - 4 < 4:
+                raise Invalid(ERANGE, True, f"array element too short in "
+                              f"{where}")
+            parse_strict(data[off + 4:off + alen], pol, f"{where}[]")
+        off += (alen + 3) & ~3
 
 
 def get(tb, t, fmt):
@@ -214,7 +251,9 @@ def svc_key(attrs, cmd):
 class Model:
     def __init__(self, scheds, config):
         self.scheds = scheds
-        self.svcs = {}  # key -> [sched, flags, {(addr, port): weight}]
+        # key -> [sched, flags, {(addr, port): (weight, state)}, affinity,
+        #         affinity timeout]
+        self.svcs = {}
         self.config = dict(config)
 
     def svc_opts(self, tb, sched, flags):
@@ -225,9 +264,22 @@ class Model:
             sched = name
         if S_FLAGS in tb:
             flags = get(tb, S_FLAGS, "I")
-            if flags & ~1:
+            if flags & ~3:
                 raise Invalid(EINVAL, False, "unknown flag")
         return sched, flags
+
+    @staticmethod
+    def svc_affinity(tb, affinity, timeout):
+        """svclb_parse_svc_affinity()."""
+        if S_AFFINITY in tb:
+            affinity = get(tb, S_AFFINITY, "B")
+            if affinity > 1:
+                raise Invalid(EINVAL, False, "unknown affinity")
+        if S_AFFINITY_TIMEOUT in tb:
+            timeout = get(tb, S_AFFINITY_TIMEOUT, "I")
+            if not 1 <= timeout <= TIMEOUT_MAX:
+                raise Invalid(ERANGE, False, "affinity timeout out of range")
+        return affinity, timeout
 
     def lookup(self, attrs, cmd):
         key, tb = svc_key(attrs, cmd)
@@ -239,11 +291,12 @@ class Model:
         key, _ = self.lookup(attrs, cmd)
         if A_BACKEND not in attrs:
             raise Invalid(EINVAL, False, "missing backend")
-        be, weight = self.be_spec(attrs[A_BACKEND], key[0])
-        return key, be, weight
+        be, weight, state = self.be_spec(attrs[A_BACKEND], key[0])
+        return key, be, weight, state
 
     def be_list(self, data, fam):
-        """svclb_parse_be_list(): {(addr, port): weight}, or Invalid."""
+        """svclb_parse_be_list(): {(addr, port): (weight, state)}, or
+        Invalid. Every backend is parsed before repeats are looked for."""
         items = []
         off = 0
         while off + 4 <= len(data):
@@ -256,16 +309,22 @@ class Model:
             off += (alen + 3) & ~3
         if len(items) > BACKENDS_MAX:
             raise Invalid(E2BIG, False, "too many backends")
-        bes = {}
+        specs = []
         for item in items:
-            be, weight = self.be_spec(item[4:], fam)
+            if not struct.unpack_from("=H", item, 2)[0] & NLA_F_NESTED:
+                raise Invalid(EINVAL, False, "a backend without NLA_F_NESTED")
+            specs.append(self.be_spec(item[4:], fam))
+        bes = {}
+        for be, weight, state in specs:
             if be in bes:
                 raise Invalid(EINVAL, False, "a backend twice in the list")
-            bes[be] = 1 if weight is None else weight
+            bes[be] = (1 if weight is None else weight,
+                       0 if state is None else state)
         return bes
 
     def be_spec(self, data, fam):
-        """svclb_parse_be_spec(): (addr, port), weight or None."""
+        """svclb_parse_be(): (addr, port), weight or None, state or
+        None."""
         key = (fam,)
         tb = parse_strict(data, BE_POL, "backend")
         if B_STATS in tb:
@@ -285,7 +344,10 @@ class Model:
         weight = get(tb, B_WEIGHT, "I") if B_WEIGHT in tb else None
         if weight is not None and weight > WEIGHT_MAX:
             raise Invalid(ERANGE, False, "weight above the maximum")
-        return (tb[B_ADDR], port), weight
+        state = get(tb, B_STATE, "B") if B_STATE in tb else None
+        if state is not None and state > 1:
+            raise Invalid(EINVAL, False, "unknown backend state")
+        return (tb[B_ADDR], port), weight, state
 
     def predict(self, nlflags, body):
         """The answer to a request: (0, effect) or raises Invalid. The
@@ -312,42 +374,50 @@ class Model:
             return (cmd,)
         if cmd == C_SVC_NEW:
             key, tb = svc_key(attrs, cmd)
-            sched, flags = self.svc_opts(tb, b"rr", 0)
+            sched, flags = self.svc_opts(tb, SCHED_DEFAULT, 0)
             if multicast(key[2]):
                 raise Invalid(EINVAL, False, "multicast service address")
+            aff = self.svc_affinity(tb, 0, AFFINITY_TIMEOUT_DEFAULT)
             bes = self.be_list(tb[S_BACKENDS], key[0]) \
                 if S_BACKENDS in tb else {}
             if key in self.svcs:
                 raise Invalid(EEXIST, False, "service exists")
-            return (cmd, key, sched, flags, bes)
-        if cmd in (C_SVC_SET, C_SVC_DEL):
+            return (cmd, key, sched, flags, bes, aff)
+        if cmd in (C_SVC_SET, C_SVC_DEL, C_LOOKUP):
             key, tb = self.lookup(attrs, cmd)
             if cmd == C_SVC_DEL:
                 return (cmd, key)
-            sched, flags = self.svc_opts(tb, *self.svcs[key][:2])
+            if cmd == C_LOOKUP:
+                self.lookup_request(attrs, key[0])
+                return (cmd,)
+            svc = self.svcs[key]
+            sched, flags = self.svc_opts(tb, svc[0], svc[1])
+            aff = self.svc_affinity(tb, svc[3], svc[4])
             bes = self.be_list(tb[S_BACKENDS], key[0]) \
                 if S_BACKENDS in tb else None
-            return (cmd, key, sched, flags, bes)
+            return (cmd, key, sched, flags, bes, aff)
         if cmd in (C_BE_NEW, C_BE_SET, C_BE_DEL):
-            key, be, weight = self.backend(attrs, cmd)
+            key, be, weight, state = self.backend(attrs, cmd)
             exists = be in self.svcs[key][2]
             if cmd == C_BE_NEW and exists:
                 raise Invalid(EEXIST, False, "backend exists")
             if cmd != C_BE_NEW and not exists:
                 raise Invalid(ENOENT, False, "no such backend")
-            return (cmd, key, be, weight)
+            return (cmd, key, be, weight, state)
         # C_CFG_SET
         if A_CONFIG not in attrs:
             raise Invalid(EINVAL, False, "missing config")
         tb = parse_strict(attrs[A_CONFIG], CFG_POL, "config")
         if CFG_FLOWS in tb:
             raise Invalid(EINVAL, False, "flows are read-only")
+        if CFG_AFFINITY_ENTRIES in tb:
+            raise Invalid(EINVAL, False, "affinity entries are read-only")
         for t in CFG_TIMEOUTS:
             if t in tb and not 1 <= get(tb, t, "I") <= TIMEOUT_MAX:
                 raise Invalid(ERANGE, False, "timeout out of range")
         if CFG_MAX_FLOWS in tb and not get(tb, CFG_MAX_FLOWS, "I"):
             raise Invalid(ERANGE, False, "flow bound 0")
-        new = {t: get(tb, t, "I") for t in tb}
+        new = {t: get(tb, t, "Q" if t == CFG_SEED else "I") for t in tb}
         # A mark given alone comes with a mask of its own bits.
         if CFG_MASQ_MARK in new and CFG_MASQ_MASK not in new:
             new[CFG_MASQ_MASK] = new[CFG_MASQ_MARK]
@@ -357,6 +427,19 @@ class Model:
             raise Invalid(EINVAL, False, "masquerade mark outside its mask")
         return (cmd, new)
 
+    @staticmethod
+    def lookup_request(attrs, fam):
+        """svclb_parse_lookup()."""
+        if A_LOOKUP not in attrs:
+            raise Invalid(EINVAL, False, "missing lookup")
+        tb = parse_strict(attrs[A_LOOKUP], LK_POL, "lookup")
+        if LK_CLIENT_ADDR not in tb or LK_CLIENT_PORT not in tb:
+            raise Invalid(EINVAL, False, "missing client address or port")
+        if len(tb[LK_CLIENT_ADDR]) != (4 if fam == AF_INET else 16):
+            raise Invalid(EAFNOSUPPORT, False, "client address family")
+        if not get(tb, LK_CLIENT_PORT, "H"):
+            raise Invalid(EINVAL, False, "client port 0")
+
     def apply(self, eff):
         if eff is None:
             return
@@ -364,18 +447,20 @@ class Model:
         if cmd == C_FLUSH:
             self.svcs.clear()
         elif cmd in (C_SVC_NEW, C_SVC_SET):
-            _, key, sched, flags, bes = eff
-            self.svcs.setdefault(key, [b"rr", 0, {}])[:2] = [sched, flags]
+            _, key, sched, flags, bes, (affinity, timeout) = eff
+            svc = self.svcs.setdefault(key, [None, 0, {}, 0, 0])
+            svc[:2] = [sched, flags]
+            svc[3:] = [affinity, timeout]
             if bes is not None:
-                self.svcs[key][2] = bes
+                svc[2] = bes
         elif cmd == C_SVC_DEL:
             del self.svcs[eff[1]]
         elif cmd in (C_BE_NEW, C_BE_SET):
-            _, key, be, weight = eff
+            _, key, be, weight, state = eff
             bes = self.svcs[key][2]
-            if weight is None:
-                weight = bes.get(be, 1)
-            bes[be] = weight
+            old_weight, old_state = bes.get(be, (1, 0))
+            bes[be] = (old_weight if weight is None else weight,
+                       old_state if state is None else state)
         elif cmd == C_BE_DEL:
             del self.svcs[eff[1]][2][eff[2]]
         elif cmd == C_CFG_SET:
@@ -384,7 +469,7 @@ class Model:
 
 # How often each command is generated: mostly changes, rarely a flush.
 CMD_CUM = list(itertools.accumulate(
-    (120, 60, 40, 20, 140, 60, 40, 1, 20, 30)))
+    (120, 60, 40, 20, 140, 60, 40, 1, 20, 30, 30)))
 
 
 class Gen:
@@ -409,23 +494,31 @@ class Gen:
         if cmd == C_SVC_GET:
             flags |= NLM_F_DUMP
         if cmd in (C_SVC_NEW, C_SVC_SET, C_SVC_DEL, C_BE_NEW, C_BE_SET,
-                   C_BE_DEL):
+                   C_BE_DEL, C_LOOKUP):
             fam, key = self.key()
             if cmd in (C_SVC_NEW, C_SVC_SET):
                 if r.random() < 0.4:
                     key.append(leaf(S_SCHED, r.choice(self.scheds) + b"\0"))
                 if r.random() < 0.4:
-                    key.append(u32(S_FLAGS, r.randint(0, 1)))
+                    key.append(u32(S_FLAGS, r.randint(0, 3)))
+                if r.random() < 0.3:
+                    key.append(u8(S_AFFINITY, r.randint(0, 1)))
+                if r.random() < 0.3:
+                    key.append(u32(S_AFFINITY_TIMEOUT, r.choice(
+                        (1, 10800, TIMEOUT_MAX, r.randint(1, TIMEOUT_MAX)))))
+                if r.random() < 0.3:
+                    key.append(nested(S_BACKENDS, [
+                        nested(A_BACKEND, self.backend(fam, True))
+                        for _ in range(r.choice((0, 1, 2, 3)))]))
             r.shuffle(key)
             top.append(nested(A_SERVICE, key))
             if cmd in (C_BE_NEW, C_BE_SET, C_BE_DEL):
-                be = [leaf(B_ADDR, r.choice(BACKENDS[fam])),
-                      u16(B_PORT, r.choice(BE_PORTS))]
-                if cmd != C_BE_DEL and r.random() < 0.5:
-                    be.append(u32(B_WEIGHT, r.choice(
-                        (0, 1, 2, 100, WEIGHT_MAX, r.randint(0, WEIGHT_MAX)))))
-                r.shuffle(be)
-                top.append(nested(A_BACKEND, be))
+                top.append(nested(A_BACKEND,
+                                  self.backend(fam, cmd != C_BE_DEL)))
+            if cmd == C_LOOKUP:
+                top.append(nested(A_LOOKUP, [
+                    leaf(LK_CLIENT_ADDR, r.choice(BACKENDS[fam])),
+                    u16(LK_CLIENT_PORT, r.choice((1, 40000, 65535)))]))
         elif cmd == C_CFG_SET:
             cfg = [u32(t, r.choice((1, 30, 3600, TIMEOUT_MAX,
                                     r.randint(1, TIMEOUT_MAX))))
@@ -433,8 +526,23 @@ class Gen:
             if r.random() < 0.3:
                 cfg.append(u32(CFG_MAX_FLOWS, r.choice(
                     (1, 1000, 1 << 20, 0xffffffff))))
+            if r.random() < 0.2:
+                cfg.append(u64(CFG_SEED, r.choice((0, 1, r.getrandbits(64)))))
             top.append(nested(A_CONFIG, cfg))
         return cmd, flags, top
+
+    def backend(self, fam, options):
+        """A backend nest's attributes, with a weight and state or not."""
+        r = self.r
+        be = [leaf(B_ADDR, r.choice(BACKENDS[fam])),
+              u16(B_PORT, r.choice(BE_PORTS))]
+        if options and r.random() < 0.5:
+            be.append(u32(B_WEIGHT, r.choice(
+                (0, 1, 2, 100, WEIGHT_MAX, r.randint(0, WEIGHT_MAX)))))
+        if options and r.random() < 0.3:
+            be.append(u8(B_STATE, r.randint(0, 1)))
+        r.shuffle(be)
+        return be
 
     # Mutations of the tree.
     def nodes(self, tree, nests=False):
@@ -465,6 +573,7 @@ class Gen:
             lambda: struct.pack("=I", r.choice(
                 (0, 1, 2, 0x80, WEIGHT_MAX + 1, TIMEOUT_MAX + 1,
                  0xffffffff, r.getrandbits(32)))),
+            lambda: struct.pack("=Q", r.getrandbits(64)),
             lambda: r.randbytes(r.choice((0, 1, 2, 3, 4, 5, 8, 15, 16, 17,
                                           32, 255))),
             lambda: r.choice(BOGUS_SCHEDS) + r.choice((b"\0", b"")),
@@ -473,7 +582,7 @@ class Gen:
 
     def rand_node(self, depth=0):
         r = self.r
-        t = r.choice((0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 30, 0x3fff,
+        t = r.choice((0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 30, 0x3fff,
                       r.randint(0, 0x3fff)))
         if depth < 3 and r.random() < 0.25:
             return nested(t, [self.rand_node(depth + 1)
@@ -506,7 +615,8 @@ class Gen:
             t, v = lst[i]
             how = r.randrange(4)
             if how == 0:
-                lst[i] = [r.choice((0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0x3fff)) |
+                lst[i] = [r.choice((0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+                                    0x3fff)) |
                           (t & NLA_F_NESTED), v]
             elif how == 1:
                 if isinstance(v, list) and r.random() < 0.5:
@@ -525,10 +635,10 @@ class Gen:
             extra = r.choice((
                 lambda: self.rand_node(),
                 lambda: nested(r.choice((S_STATS, S_BACKENDS, B_STATS)), []),
-                lambda: u32(CFG_FLOWS, 5),
+                lambda: u32(r.choice((CFG_FLOWS, CFG_AFFINITY_ENTRIES)), 5),
                 lambda: list(r.choice(lst)) if lst else self.rand_node(),
-                lambda: nested(r.choice((A_SERVICE, A_BACKEND, A_CONFIG)),
-                               self.valid()[2]),
+                lambda: nested(r.choice((A_SERVICE, A_BACKEND, A_CONFIG,
+                                         A_LOOKUP)), self.valid()[2]),
             ))()
             lst.insert(r.randint(0, len(lst)), extra)
         elif kind == 4:  # deep nest
@@ -711,7 +821,8 @@ class Fuzzer:
         for msg in replies:
             for t, v in parse_attrs(msg[4:]):
                 if t == A_CONFIG:
-                    cfg = {ct: struct.unpack("=I", cv)[0]
+                    cfg = {ct: struct.unpack("=Q" if len(cv) == 8 else "=I",
+                                             cv)[0]
                            for ct, cv in parse_attrs(v)}
         return cfg
 
@@ -726,13 +837,14 @@ class Fuzzer:
                 a = dict(parse_attrs(v))
                 key = (struct.unpack("=H", a[S_FAMILY])[0], a[S_PROTO][0],
                        a[S_ADDR], struct.unpack("=H", a[S_PORT])[0])
-                svc = out.setdefault(key, [a[S_SCHED].rstrip(b"\0"),
-                                           struct.unpack("=I", a[S_FLAGS])[0],
-                                           {}])
+                svc = out.setdefault(key, [
+                    a[S_SCHED].rstrip(b"\0"),
+                    struct.unpack("=I", a[S_FLAGS])[0], {}, a[S_AFFINITY][0],
+                    struct.unpack("=I", a[S_AFFINITY_TIMEOUT])[0]])
                 for _, be in parse_attrs(a.get(S_BACKENDS, b"")):
                     b = dict(parse_attrs(be))
-                    svc[2][(b[B_ADDR], struct.unpack("=H", b[B_PORT])[0])] = \
-                        struct.unpack("=I", b[B_WEIGHT])[0]
+                    svc[2][(b[B_ADDR], struct.unpack("=H", b[B_PORT])[0])] = (
+                        struct.unpack("=I", b[B_WEIGHT])[0], b[B_STATE][0])
         return out
 
     def consistent(self, model, where):
