@@ -418,16 +418,24 @@ static const char *sched_of(const struct service *s)
 	return s->sched[0] ? s->sched : SVCLB_SCHED_DEFAULT;
 }
 
+static uint32_t affinity_timeout_of(const struct service *s)
+{
+	return s->affinity_timeout ?: SVCLB_AFFINITY_TIMEOUT_DEFAULT;
+}
+
 /* Both sorted (table_sort): the same definition and the same backends. */
 static bool same_service(const struct service *a, const struct service *b)
 {
 	if (strcmp(sched_of(a), sched_of(b)) || a->flags != b->flags ||
+	    a->affinity != b->affinity ||
+	    affinity_timeout_of(a) != affinity_timeout_of(b) ||
 	    a->nr_backends != b->nr_backends)
 		return false;
 	for (size_t i = 0; i < a->nr_backends; i++) {
 		const struct backend *x = &a->backends[i], *y = &b->backends[i];
 
-		if (memcmp(&x->ep, &y->ep, sizeof(x->ep)) || x->weight != y->weight)
+		if (memcmp(&x->ep, &y->ep, sizeof(x->ep)) ||
+		    x->weight != y->weight || x->state != y->state)
 			return false;
 	}
 	return true;
@@ -492,7 +500,10 @@ static struct nl_msg *op_msg(struct svclb_nl *nl, const struct op *op)
 		goto full;
 	if (op->change != DELETE) {
 		if (nla_put_string(msg, SVCLB_SVC_A_SCHED, sched_of(s)) < 0 ||
-		    nla_put_u32(msg, SVCLB_SVC_A_FLAGS, s->flags) < 0)
+		    nla_put_u32(msg, SVCLB_SVC_A_FLAGS, s->flags) < 0 ||
+		    nla_put_u8(msg, SVCLB_SVC_A_AFFINITY, s->affinity) < 0 ||
+		    nla_put_u32(msg, SVCLB_SVC_A_AFFINITY_TIMEOUT,
+				affinity_timeout_of(s)) < 0)
 			goto full;
 		list = svclb_nl_nest(msg, SVCLB_SVC_A_BACKENDS);
 		if (!list)
@@ -505,7 +516,8 @@ static struct nl_msg *op_msg(struct svclb_nl *nl, const struct op *op)
 			    nla_put(msg, SVCLB_BE_A_ADDR,
 				    family_addr_len(be->ep.family), be->ep.addr) < 0 ||
 			    nla_put_u16(msg, SVCLB_BE_A_PORT, be->ep.port) < 0 ||
-			    nla_put_u32(msg, SVCLB_BE_A_WEIGHT, be->weight) < 0)
+			    nla_put_u32(msg, SVCLB_BE_A_WEIGHT, be->weight) < 0 ||
+			    nla_put_u8(msg, SVCLB_BE_A_STATE, be->state) < 0)
 				goto full;
 			nla_nest_end(msg, bnest);
 		}
