@@ -247,6 +247,10 @@ void svclb_flow_delete(struct svclb_net *sn, struct svclb_flow *flow);
 bool svclb_flow_expired(const struct svclb_net *sn,
 			const struct svclb_flow *flow, u32 now);
 void svclb_flow_flush(struct svclb_net *sn);
+unsigned int svclb_flow_purge(struct svclb_net *sn,
+			      bool (*match)(const struct svclb_flow *flow,
+					    const void *arg),
+			      const void *arg);
 void svclb_tuple_invert(struct svclb_tuple *dst, const struct svclb_tuple *src);
 
 /* nat.c */
