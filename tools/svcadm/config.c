@@ -26,6 +26,14 @@ static const struct {
 
 #define NR_KEYS (sizeof(keys) / sizeof(keys[0]))
 
+const char *config_key_name(int attr)
+{
+	for (size_t i = 0; i < NR_KEYS; i++)
+		if (keys[i].attr == attr)
+			return keys[i].name;
+	return NULL;
+}
+
 struct config {
 	bool have[NR_KEYS];
 	uint32_t value[NR_KEYS];
