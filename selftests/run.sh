@@ -25,6 +25,8 @@ TESTS=(
 	"timeouts.sh"
 	"unload.sh"
 	"concurrency.sh"
+	"observe.sh"
+	"dkms.sh"
 	"datapath.sh --conntrack"
 	"datapath.sh --conntrack --ipv6"
 	"bench_smoke.sh"
