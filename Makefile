@@ -71,9 +71,10 @@ uninstall-dkms:
 	dkms remove -m svclb -v $(VERSION) --all
 	rm -rf $(DKMS_SRC)
 
-# The DKMS install test (selftests/dkms_host.sh): DKMS builds and installs
-# the module for the packaged kernel in trees of its own under build/dkms;
-# the suite's dkms.sh then loads it with modprobe in the VM.
+# The packaging test (selftests/dkms_host.sh): dkms add, build and install
+# for the packaged kernel in trees of its own under build/dkms, and make
+# install into a DESTDIR; the suite's dkms.sh then loads the DKMS install
+# with modprobe in the VM.
 check-dkms:
 	scripts/deps.sh dkms
 	selftests/dkms_host.sh
