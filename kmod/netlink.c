@@ -780,9 +780,7 @@ struct svclb_flow_dump {
 
 static int svclb_flow_dump_start(struct netlink_callback *cb)
 {
-	const struct genl_dumpit_info *di = genl_dumpit_info(cb);
 	struct net *net = sock_net(cb->skb->sk);
-	struct nlattr *tb[SVCLB_SVC_A_MAX + 1];
 	struct svclb_flow_dump *d;
 	int err;
 
@@ -790,26 +788,32 @@ static int svclb_flow_dump_start(struct netlink_callback *cb)
 	if (err)
 		return err;
 	d = kzalloc(sizeof(*d), GFP_KERNEL);
-	if (!d) {
-		NL_SET_ERR_MSG(cb->extack, "out of memory");
+	if (!d)
 		return -ENOMEM;
-	}
-	if (di->attrs && di->attrs[SVCLB_A_SERVICE]) {
-		struct genl_info info = {
-			.attrs = di->attrs,
-			.extack = cb->extack,
-		};
-
-		err = svclb_parse_svc_key(&info, tb, &d->key);
-		if (err) {
-			kfree(d);
-			return err;
-		}
-		d->filter = true;
-	}
 	rhashtable_walk_enter(&svclb_pernet(net)->flows_orig, &d->iter);
 	cb->args[0] = (long)d;
 	return 0;
+}
+
+/*
+ * The optional service filter of a flow dump, read by the first part of the
+ * dump: unlike start, it has an extended ack for its refusals, which
+ * NLMSG_DONE carries.
+ */
+static int svclb_flow_dump_filter(struct netlink_callback *cb,
+				  struct svclb_flow_dump *d)
+{
+	const struct genl_dumpit_info *di = genl_dumpit_info(cb);
+	struct nlattr *tb[SVCLB_SVC_A_MAX + 1];
+	struct genl_info info = {
+		.attrs = di->attrs,
+		.extack = cb->extack,
+	};
+
+	if (!di->attrs || !di->attrs[SVCLB_A_SERVICE])
+		return 0;
+	d->filter = true;
+	return svclb_parse_svc_key(&info, tb, &d->key);
 }
 
 static int svclb_flow_dump_done(struct netlink_callback *cb)
@@ -894,6 +898,11 @@ static int svclb_flow_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	u32 now = jiffies;
 	int err = 0;
 
+	if (!cb->args[1]) {
+		err = svclb_flow_dump_filter(cb, d);
+		if (err)
+			return err;
+	}
 	if (rhashtable_walk_start_check(&d->iter) == -EAGAIN && cb->args[1])
 		d->restarts++;
 	cb->args[1] = 1;
