@@ -58,13 +58,13 @@ step "depmod finds it and its dependencies" \
 	sh -c 'depmod -b "$1" "$2" && grep -E "^updates/dkms/svclb.ko: .*nf_defrag_ipv4" "$1/lib/modules/$2/modules.dep"' \
 	sh "$out/root" "$kver"
 
-# make install with DESTDIR, keeping svcadm's build flags (make check builds
-# it with the sanitizers) so that nothing is rebuilt.
+# make install with DESTDIR, keeping the build flags of make check (svcadm
+# with the sanitizers, the module with W=1) so that nothing is rebuilt.
 sanitize=0
 grep -q fsanitize "$top/tools/svcadm/.build-flags" 2>/dev/null && sanitize=1
 root=$out/destdir
 if make -C "$top" install DESTDIR="$root" KDIR="/lib/modules/$kver/build" \
-	SANITIZE=$sanitize >"$out/log" 2>&1 &&
+	SANITIZE=$sanitize W=1 >"$out/log" 2>&1 &&
    modinfo -F vermagic "$root/lib/modules/$kver/updates/svclb.ko" | grep -q "^$kver " &&
    test -x "$root/usr/local/sbin/svcadm" &&
    test -f "$root/usr/local/share/man/man8/svcadm.8" &&
