@@ -109,6 +109,8 @@
  *     SVCLB_FLOW_A_IDLE: u32, milliseconds since the flow's last packet
  *     SVCLB_FLOW_A_EXPIRES: u32, milliseconds until it expires if idle
  *
+ * A malformed service key ends the dump with the error in NLMSG_DONE, which
+ * carries the extended ack message.
  * The walk is lock-free and resumable; flows created or removed during the
  * dump may or may not appear. When the table is resized during the dump the
  * walk starts over and the next message carries NLM_F_DUMP_INTR.
