@@ -3,6 +3,12 @@
 # boot in QEMU, installing what they need first.
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
+# The release of the kernel KDIR builds for: where make install puts the module.
+KVER ?= $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
+VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
+PREFIX ?= /usr/local
+MODDIR ?= /lib/modules/$(KVER)/updates
+DKMS_SRC ?= /usr/src/svclb-$(VERSION)
 VM_KVER = $(shell selftests/vm/kver.sh)
 VM_KDIR = /lib/modules/$(VM_KVER)/build
 
@@ -31,7 +37,47 @@ module-debugkernel:
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/build/debugkernel/selftest CONFIG_SVCLB_DEBUG=y modules
 
 svcadm:
-	$(MAKE) -C tools/svcadm
+	$(MAKE) -C tools/svcadm VERSION=$(VERSION)
+
+# The module into /lib/modules/KVER/updates (depmod run unless DESTDIR is
+# set: a package runs it when installed), svcadm into PREFIX/sbin, its man
+# page and its bash completion.
+install: all
+	@test -n "$(KVER)" || { echo "make install: no kernel release in $(KDIR)"; exit 1; }
+	install -D -m 0644 kmod/svclb.ko $(DESTDIR)$(MODDIR)/svclb.ko
+	$(if $(DESTDIR),,depmod -a $(KVER))
+	$(MAKE) -C tools/svcadm install VERSION=$(VERSION) PREFIX=$(PREFIX)
+
+uninstall:
+	rm -f $(DESTDIR)$(MODDIR)/svclb.ko
+	$(if $(DESTDIR),,depmod -a $(KVER))
+	$(MAKE) -C tools/svcadm uninstall PREFIX=$(PREFIX)
+
+# The module's sources as DKMS wants them, in DESTDIR/usr/src/svclb-VERSION.
+DKMS_FILES = Makefile Kbuild dkms.conf kmod include
+dkms-src:
+	rm -rf $(DESTDIR)$(DKMS_SRC)
+	install -d $(DESTDIR)$(DKMS_SRC)
+	cp -r $(DKMS_FILES) $(DESTDIR)$(DKMS_SRC)/
+	$(MAKE) -C $(DESTDIR)$(DKMS_SRC) clean-module KDIR=$(KDIR) >/dev/null
+
+# Register the sources with DKMS, build and install for the running kernel;
+# DKMS rebuilds the module for every kernel installed later.
+install-dkms: dkms-src
+	dkms add -m svclb -v $(VERSION)
+	dkms install -m svclb -v $(VERSION)
+
+uninstall-dkms:
+	dkms remove -m svclb -v $(VERSION) --all
+	rm -rf $(DKMS_SRC)
+
+# The packaging test (selftests/dkms_host.sh): dkms add, build and install
+# for the packaged kernel in trees of its own under build/dkms, and make
+# install into a DESTDIR; the suite's dkms.sh then loads the DKMS install
+# with modprobe in the VM.
+check-dkms:
+	scripts/deps.sh dkms
+	selftests/dkms_host.sh
 
 # Helpers of the selftests written in C (selftests/lib/flood).
 selftests:
@@ -53,6 +99,7 @@ check: deps
 	$(MAKE) -C tools/svcadm SANITIZE=1 svcadm check
 	$(MAKE) -C bench loadgen
 	$(MAKE) selftests
+	$(MAKE) check-dkms
 	selftests/vm/run.sh --timeout 2700 -- selftests/run.sh
 
 # The suite on a kernel built with KASAN, UBSAN, lockdep, kmemleak and more
@@ -100,6 +147,10 @@ bench:
 	$(MAKE) -C bench loadgen
 	BENCH_NO_BUILD=1 bench/run.sh $(BENCH_ARGS)
 
+# The module's build products only (what DKMS's CLEAN runs).
+clean-module:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || rm -f kmod/*.o kmod/*.ko kmod/*.mod* kmod/.*.cmd
+
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || rm -f kmod/*.o kmod/*.ko kmod/*.mod* kmod/.*.cmd
 	rm -rf build
@@ -108,4 +159,5 @@ clean:
 	$(MAKE) -C selftests/lib clean
 
 .PHONY: all module module-debug module-debugkernel sparse svcadm selftests deps check check-debug \
-	fuzz-netlink-debug fuzz-svcadm demo bench clean
+	fuzz-netlink-debug fuzz-svcadm demo bench clean clean-module install uninstall \
+	dkms-src install-dkms uninstall-dkms check-dkms

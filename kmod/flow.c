@@ -257,6 +257,43 @@ void svclb_flow_flush(struct svclb_net *sn)
 	svclb_flow_sweep(sn, true);
 }
 
+/*
+ * Remove the flows @match picks, as svclb_flow_sweep() does, and return how
+ * many. May sleep.
+ */
+unsigned int svclb_flow_purge(struct svclb_net *sn,
+			      bool (*match)(const struct svclb_flow *flow,
+					    const void *arg),
+			      const void *arg)
+{
+	struct rhashtable_iter iter;
+	struct svclb_flow *flow;
+	unsigned int n = 0;
+
+	rhashtable_walk_enter(&sn->flows_orig, &iter);
+	rhashtable_walk_start(&iter);
+	while ((flow = rhashtable_walk_next(&iter))) {
+		if (IS_ERR(flow)) {
+			if (PTR_ERR(flow) == -EAGAIN)
+				continue;
+			break;
+		}
+		if (match(flow, arg)) {
+			svclb_flow_delete(sn, flow);
+			n++;
+			continue;
+		}
+		if (need_resched()) {
+			rhashtable_walk_stop(&iter);
+			cond_resched();
+			rhashtable_walk_start(&iter);
+		}
+	}
+	rhashtable_walk_stop(&iter);
+	rhashtable_walk_exit(&iter);
+	return n;
+}
+
 int svclb_flow_net_init(struct svclb_net *sn)
 {
 	int err;

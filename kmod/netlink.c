@@ -60,6 +60,8 @@ static const struct nla_policy svclb_policy[SVCLB_A_MAX + 1] = {
 	[SVCLB_A_BACKEND] = NLA_POLICY_NESTED(svclb_be_policy),
 	[SVCLB_A_CONFIG] = NLA_POLICY_NESTED(svclb_cfg_policy),
 	[SVCLB_A_LOOKUP] = NLA_POLICY_NESTED(svclb_lk_policy),
+	[SVCLB_A_FLOW] = { .type = NLA_REJECT,
+			   .reject_message = "flows are read-only" },
 };
 
 /* Which flow state each timeout attribute sets. */
@@ -72,6 +74,46 @@ static const u8 svclb_cfg_timeouts[][2] = {
 };
 
 static struct genl_family svclb_genl_family;
+
+/*
+ * Tell the events group about a change that succeeded (@err is 0): the
+ * request's command and attributes. Returns @err.
+ */
+static int svclb_notify(struct genl_info *info, int err)
+{
+	struct net *net = genl_info_net(info);
+	struct sk_buff *msg;
+	void *hdr;
+	int i;
+
+	if (err || !genl_has_listeners(&svclb_genl_family, net, 0))
+		return err;
+	msg = genlmsg_new(nlmsg_len(info->nlhdr), GFP_KERNEL);
+	if (!msg)
+		goto lost;
+	hdr = genlmsg_put(msg, 0, 0, &svclb_genl_family, 0,
+			  info->genlhdr->cmd);
+	if (!hdr)
+		goto free;
+	for (i = 1; i <= SVCLB_A_MAX; i++) {
+		const struct nlattr *a = info->attrs[i];
+
+		if (a && nla_put(msg, a->nla_type & ~NLA_F_NET_BYTEORDER,
+				 nla_len(a), nla_data(a)))
+			goto free;
+	}
+	genlmsg_end(msg, hdr);
+	genlmsg_multicast_netns(&svclb_genl_family, net, msg, 0, 0,
+				GFP_KERNEL);
+	return 0;
+
+free:
+	nlmsg_free(msg);
+lost:
+	/* Listeners learn that they missed an event. */
+	genl_set_err(&svclb_genl_family, net, 0, 0, -ENOBUFS);
+	return 0;
+}
 
 /* The same test as GENL_UNS_ADMIN_PERM, with a message. */
 static int svclb_check_perm(struct sk_buff *skb, struct net *net,
@@ -423,9 +465,7 @@ static int svclb_service_new(struct sk_buff *skb, struct genl_info *info)
 	kvfree(specs);
 	if (PTR_ERR_OR_ZERO(svc) == -EEXIST)
 		NL_SET_ERR_MSG(info->extack, "service already exists");
-	if (IS_ERR(svc))
-		return svclb_explain(info, PTR_ERR(svc));
-	return 0;
+	return svclb_notify(info, svclb_explain(info, PTR_ERR_OR_ZERO(svc)));
 }
 
 static int svclb_service_set(struct sk_buff *skb, struct genl_info *info)
@@ -463,7 +503,7 @@ static int svclb_service_set(struct sk_buff *skb, struct genl_info *info)
 		svclb_changed(svc->sn);
 	}
 	svclb_set_affinity(svc, affinity, timeout);
-	return 0;
+	return svclb_notify(info, 0);
 }
 
 static int svclb_service_del(struct sk_buff *skb, struct genl_info *info)
@@ -475,7 +515,7 @@ static int svclb_service_del(struct sk_buff *skb, struct genl_info *info)
 	if (IS_ERR(svc))
 		return PTR_ERR(svc);
 	svclb_service_delete(svc);
-	return 0;
+	return svclb_notify(info, 0);
 }
 
 /*
@@ -596,7 +636,7 @@ static int svclb_backend_new(struct sk_buff *skb, struct genl_info *info)
 	}
 	err = svclb_backend_add(svc, &spec.addr, spec.port, spec.weight,
 				spec.state);
-	return svclb_explain(info, err);
+	return svclb_notify(info, svclb_explain(info, err));
 }
 
 static int svclb_backend_set(struct sk_buff *skb, struct genl_info *info)
@@ -618,7 +658,8 @@ static int svclb_backend_set(struct sk_buff *skb, struct genl_info *info)
 	}
 	weight = tb[SVCLB_BE_A_WEIGHT] ? spec.weight : be->weight;
 	state = tb[SVCLB_BE_A_STATE] ? spec.state : be->state;
-	return svclb_explain(info, svclb_backend_update(be, weight, state));
+	err = svclb_backend_update(be, weight, state);
+	return svclb_notify(info, svclb_explain(info, err));
 }
 
 static int svclb_backend_del(struct sk_buff *skb, struct genl_info *info)
@@ -636,7 +677,7 @@ static int svclb_backend_del(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_MSG(info->extack, "no such backend");
 		return -ENOENT;
 	}
-	return svclb_explain(info, svclb_backend_delete(be));
+	return svclb_notify(info, svclb_explain(info, svclb_backend_delete(be)));
 }
 
 static int svclb_flush(struct sk_buff *skb, struct genl_info *info)
@@ -646,7 +687,7 @@ static int svclb_flush(struct sk_buff *skb, struct genl_info *info)
 	svclb_service_flush(sn);
 	svclb_flow_flush(sn);
 	svclb_affinity_sweep(sn, true);
-	return 0;
+	return svclb_notify(info, 0);
 }
 
 static int svclb_config_get(struct sk_buff *skb, struct genl_info *info)
@@ -760,7 +801,7 @@ static int svclb_config_set(struct sk_buff *skb, struct genl_info *info)
 	WRITE_ONCE(sn->masq, (u64)mask << 32 | mark);
 	if (tb[SVCLB_CFG_A_SEED])
 		WRITE_ONCE(sn->seed, nla_get_u64(tb[SVCLB_CFG_A_SEED]));
-	return 0;
+	return svclb_notify(info, 0);
 }
 
 static int svclb_put_addr(struct sk_buff *skb, int type, u8 family,
@@ -1068,6 +1109,211 @@ static int svclb_service_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	return skb->len;
 }
 
+
+struct svclb_flow_filter {
+	const struct svclb_service *svc;
+	const struct svclb_backend *be;
+};
+
+static bool svclb_flow_filter_match(const struct svclb_flow *flow,
+				    const void *arg)
+{
+	const struct svclb_flow_filter *f = arg;
+
+	return (!f->svc || flow->be->svc == f->svc) &&
+	       (!f->be || flow->be == f->be);
+}
+
+static int svclb_flow_del(struct sk_buff *skb, struct genl_info *info)
+{
+	struct svclb_net *sn = svclb_pernet(genl_info_net(info));
+	struct svclb_flow_filter f = {};
+	struct nlattr *tb[SVCLB_BE_A_MAX + 1];
+	struct nlattr *stb[SVCLB_SVC_A_MAX + 1];
+	struct svclb_service *svc;
+	struct svclb_be_spec spec;
+	struct svclb_backend *be;
+	int err;
+
+	if (info->attrs[SVCLB_A_BACKEND]) {
+		if (!info->attrs[SVCLB_A_SERVICE]) {
+			NL_SET_ERR_MSG(info->extack,
+				       "a backend needs the key of its service");
+			return -EINVAL;
+		}
+		err = svclb_parse_backend(info, tb, &svc, &spec, &be);
+		if (err)
+			return err;
+		if (!be) {
+			NL_SET_ERR_MSG(info->extack, "no such backend");
+			return -ENOENT;
+		}
+		f.svc = svc;
+		f.be = be;
+	} else if (info->attrs[SVCLB_A_SERVICE]) {
+		svc = svclb_get_service(info, stb);
+		if (IS_ERR(svc))
+			return PTR_ERR(svc);
+		f.svc = svc;
+	}
+	svclb_flow_purge(sn, svclb_flow_filter_match, &f);
+	return svclb_notify(info, 0);
+}
+
+/* The state of a dump of the flow table, from start to done. */
+struct svclb_flow_dump {
+	struct rhashtable_iter iter;
+	struct svclb_svc_key key;
+	bool filter;
+	u32 restarts;
+};
+
+static int svclb_flow_dump_start(struct netlink_callback *cb)
+{
+	struct net *net = sock_net(cb->skb->sk);
+	struct svclb_flow_dump *d;
+	int err;
+
+	err = svclb_check_perm(cb->skb, net, cb->extack);
+	if (err)
+		return err;
+	d = kzalloc(sizeof(*d), GFP_KERNEL);
+	if (!d)
+		return -ENOMEM;
+	rhashtable_walk_enter(&svclb_pernet(net)->flows_orig, &d->iter);
+	cb->args[0] = (long)d;
+	return 0;
+}
+
+/*
+ * The optional service filter of a flow dump, read by the first part of the
+ * dump: unlike start, it has an extended ack for its refusals, which
+ * NLMSG_DONE carries.
+ */
+static int svclb_flow_dump_filter(struct netlink_callback *cb,
+				  struct svclb_flow_dump *d)
+{
+	const struct genl_dumpit_info *di = genl_dumpit_info(cb);
+	struct nlattr *tb[SVCLB_SVC_A_MAX + 1];
+	struct genl_info info = {
+		.genlhdr = nlmsg_data(cb->nlh),
+		.attrs = di->attrs,
+		.extack = cb->extack,
+	};
+
+	if (!di->attrs || !di->attrs[SVCLB_A_SERVICE])
+		return 0;
+	d->filter = true;
+	return svclb_parse_svc_key(&info, tb, &d->key);
+}
+
+static int svclb_flow_dump_done(struct netlink_callback *cb)
+{
+	struct svclb_flow_dump *d = (struct svclb_flow_dump *)cb->args[0];
+
+	if (d) {
+		rhashtable_walk_exit(&d->iter);
+		kfree(d);
+	}
+	return 0;
+}
+
+static u8 svclb_flow_state_uapi(u8 state)
+{
+	return svclb_flow_states[min_t(u8, state, SVCLB_FLOW_STATE_MAX - 1)];
+}
+
+/* Under RCU. */
+static int svclb_put_flow(struct sk_buff *skb, struct netlink_callback *cb,
+			  const struct svclb_net *sn,
+			  const struct svclb_flow *flow, u32 now)
+{
+	const struct svclb_tuple *o = &flow->orig;
+	u8 state = READ_ONCE(flow->state);
+	u32 idle = max_t(s32, now - READ_ONCE(flow->last_seen), 0);
+	u32 timeout = READ_ONCE(sn->timeouts[state]);
+	struct nlattr *nest;
+	void *hdr;
+
+	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			  &svclb_genl_family, NLM_F_MULTI, SVCLB_CMD_FLOW_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+	genl_dump_check_consistent(cb, hdr);
+	nest = nla_nest_start(skb, SVCLB_A_FLOW);
+	if (!nest ||
+	    nla_put_u16(skb, SVCLB_FLOW_A_FAMILY, o->family) ||
+	    nla_put_u8(skb, SVCLB_FLOW_A_PROTO, o->proto) ||
+	    svclb_put_addr(skb, SVCLB_FLOW_A_CLIENT_ADDR, o->family, &o->src) ||
+	    nla_put_u16(skb, SVCLB_FLOW_A_CLIENT_PORT, ntohs(o->sport)) ||
+	    svclb_put_addr(skb, SVCLB_FLOW_A_VIP_ADDR, o->family, &o->dst) ||
+	    nla_put_u16(skb, SVCLB_FLOW_A_VIP_PORT, ntohs(o->dport)) ||
+	    svclb_put_addr(skb, SVCLB_FLOW_A_BACKEND_ADDR, o->family,
+			   &flow->reply.src) ||
+	    nla_put_u16(skb, SVCLB_FLOW_A_BACKEND_PORT,
+			ntohs(flow->reply.sport)) ||
+	    nla_put_u8(skb, SVCLB_FLOW_A_STATE, svclb_flow_state_uapi(state)) ||
+	    nla_put_u32(skb, SVCLB_FLOW_A_IDLE, jiffies_to_msecs(idle)) ||
+	    nla_put_u32(skb, SVCLB_FLOW_A_EXPIRES,
+			jiffies_to_msecs(timeout > idle ? timeout - idle : 0))) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+/*
+ * One part of the dump: from the flow the last part stopped at (which did
+ * not fit), or from its successor if that flow is gone. A walk that has to
+ * start over (the table was resized) flags the next message NLM_F_DUMP_INTR.
+ */
+static int svclb_flow_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct svclb_flow_dump *d = (struct svclb_flow_dump *)cb->args[0];
+	struct svclb_net *sn = svclb_pernet(sock_net(skb->sk));
+	struct svclb_flow *flow;
+	u32 now = jiffies;
+	int err = 0;
+
+	if (!cb->args[1]) {
+		err = svclb_flow_dump_filter(cb, d);
+		if (err)
+			return err;
+	}
+	if (rhashtable_walk_start_check(&d->iter) == -EAGAIN && cb->args[1])
+		d->restarts++;
+	cb->args[1] = 1;
+	cb->seq = d->restarts + 1;
+	for (flow = rhashtable_walk_peek(&d->iter); flow;
+	     flow = rhashtable_walk_next(&d->iter)) {
+		if (IS_ERR(flow)) {
+			if (PTR_ERR(flow) != -EAGAIN) {
+				err = PTR_ERR(flow);
+				break;
+			}
+			d->restarts++;
+			cb->seq = d->restarts + 1;
+			continue;
+		}
+		if (READ_ONCE(flow->be->dead) ||
+		    svclb_flow_expired(sn, flow, now))
+			continue;
+		if (d->filter &&
+		    memcmp(&flow->be->svc->key, &d->key, sizeof(d->key)))
+			continue;
+		err = svclb_put_flow(skb, cb, sn, flow, now);
+		if (err)
+			break;
+	}
+	rhashtable_walk_stop(&d->iter);
+	/* A message too big for an empty buffer cannot be sent at all. */
+	if (err && (err != -EMSGSIZE || !skb->len))
+		return err;
+	return skb->len;
+}
+
 static const struct genl_ops svclb_genl_ops[] = {
 	{
 		.cmd = SVCLB_CMD_SERVICE_NEW,
@@ -1114,6 +1360,20 @@ static const struct genl_ops svclb_genl_ops[] = {
 		.cmd = SVCLB_CMD_LOOKUP,
 		.doit = svclb_lookup,
 	},
+	{
+		.cmd = SVCLB_CMD_FLOW_GET,
+		.start = svclb_flow_dump_start,
+		.dumpit = svclb_flow_dump,
+		.done = svclb_flow_dump_done,
+	},
+	{
+		.cmd = SVCLB_CMD_FLOW_DEL,
+		.doit = svclb_flow_del,
+	},
+};
+
+static const struct genl_multicast_group svclb_mcgrps[] = {
+	{ .name = SVCLB_MCGRP_EVENTS },
 };
 
 static struct genl_family svclb_genl_family __ro_after_init = {
@@ -1127,6 +1387,8 @@ static struct genl_family svclb_genl_family __ro_after_init = {
 	.post_doit = svclb_post_doit,
 	.ops = svclb_genl_ops,
 	.n_ops = ARRAY_SIZE(svclb_genl_ops),
+	.mcgrps = svclb_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(svclb_mcgrps),
 	.module = THIS_MODULE,
 };
 

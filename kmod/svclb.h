@@ -301,6 +301,10 @@ bool svclb_flow_expired(const struct svclb_net *sn,
 void svclb_flow_flush(struct svclb_net *sn);
 void svclb_gc_start(struct svclb_net *sn);
 void svclb_gc_now(struct svclb_net *sn);
+unsigned int svclb_flow_purge(struct svclb_net *sn,
+			      bool (*match)(const struct svclb_flow *flow,
+					    const void *arg),
+			      const void *arg);
 void svclb_tuple_invert(struct svclb_tuple *dst, const struct svclb_tuple *src);
 
 /* affinity.c */

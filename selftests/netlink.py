@@ -4,13 +4,15 @@ refused request fails with its own extack message and changes nothing;
 dumps split large services, resume, and flag interruption."""
 
 import socket
+import struct
 import sys
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0] + "/lib")
-from genl import (A_BACKEND, A_CONFIG, A_LOOKUP, A_SERVICE, BE_ADDR, BE_PORT,
-                  BE_STATE, BE_STATS, BE_WEIGHT, CFG_AFFINITY_ENTRIES, CFG_SEED,
-                  CMD, LK_CLIENT_ADDR, LK_CLIENT_PORT, LK_HASH, NLM_F_DUMP,
-                  NLM_F_DUMP_INTR, SVC_ADDR, SVC_AFFINITY,
+from genl import (A_BACKEND, A_CONFIG, A_FLOW, A_LOOKUP, A_SERVICE, BE_ADDR,
+                  BE_PORT, BE_STATE, BE_STATS, BE_WEIGHT, CFG_AFFINITY_ENTRIES,
+                  CFG_SEED, CMD, LK_CLIENT_ADDR, LK_CLIENT_PORT, LK_HASH,
+                  NLM_F_ACK_TLVS, NLM_F_DUMP, NLM_F_DUMP_INTR, NLMSG_DONE,
+                  NLMSGERR_ATTR_MSG, SVC_ADDR, SVC_AFFINITY,
                   SVC_AFFINITY_TIMEOUT, SVC_FAMILY, SVC_BACKENDS, SVC_FLAGS,
                   SVC_PORT, SVC_PROTO, SVC_SCHED, SVC_STATS, Genl,
                   addr, attr, dump_services, lookup_request, nest, parse_attrs,
@@ -207,6 +209,17 @@ REFUSED = [
      svc(*KEY) + lk(addr(LK_CLIENT_ADDR, "10.0.1.2"),
                     u16(LK_CLIENT_PORT, 40000), u64(LK_HASH, 1)), 22,
      "Unsupported attribute"),
+    ("removing a backend's flows without its service", "FLOW_DEL", be(*BE),
+     22, "a backend needs the key of its service"),
+    ("removing the flows of an unknown service", "FLOW_DEL",
+     svc(*svc_key(port=81)), 2, "no such service"),
+    ("removing the flows of an unknown backend", "FLOW_DEL",
+     svc(*KEY) + be(addr(BE_ADDR, "10.0.2.9"), u16(BE_PORT, 8080)), 2,
+     "no such backend"),
+    ("removing flows by a service without port", "FLOW_DEL",
+     svc(FAM, PROTO, ADDR), 22, "missing service port"),
+    ("flows in a request", "FLOW_DEL", attr(A_FLOW, b""), 22,
+     "flows are read-only"),
 ]
 
 
@@ -245,6 +258,18 @@ def main():
     check("... and the hash depends on the seed", reply["hash"] != parse_lookup(
         g.request(CMD["LOOKUP"], lookup_request(KEY, "10.0.1.2", 40000),
                   flags=0)[0][1])["hash"])
+    # A bad filter ends the flow dump: NLMSG_DONE carries errno and message.
+    g.send(CMD["FLOW_GET"], svc(FAM, PROTO, PORT), flags=NLM_F_DUMP)
+    data = g.sock.recv(1 << 20)
+    mlen, mtype, mflags = struct.unpack_from("=IHH", data)
+    err = -struct.unpack_from("=i", data, 16)[0] if mtype == NLMSG_DONE else 0
+    tlvs = dict(parse_attrs(data[20:mlen])) if mflags & NLM_F_ACK_TLVS else {}
+    msg = tlvs.get(NLMSGERR_ATTR_MSG, b"").rstrip(b"\0").decode()
+    check("refused: flow dump filtered by a service without address",
+          err == 22 and msg == "missing service address",
+          f"got type {mtype} errno {err} \"{msg}\"")
+    check("flow dump of an idle namespace: empty",
+          g.request(CMD["FLOW_GET"], flags=NLM_F_DUMP) == [])
 
     # Accepted changes take effect.
     g.request(CMD["BACKEND_SET"], svc(*KEY) + be(*BE, u32(BE_WEIGHT, 9)))

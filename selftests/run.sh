@@ -44,6 +44,8 @@ TESTS=(
 	"maglev.sh"
 	"crossnode.sh"
 	"reload.sh"
+	"observe.sh"
+	"dkms.sh"
 	"datapath.sh --conntrack"
 	"datapath.sh --conntrack --ipv6"
 	"bench_smoke.sh"

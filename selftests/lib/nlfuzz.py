@@ -41,9 +41,10 @@ AF_INET, AF_INET6 = socket.AF_INET, socket.AF_INET6
 TCP, UDP, SCTP = 6, 17, 132
 
 (C_SVC_NEW, C_SVC_SET, C_SVC_DEL, C_SVC_GET, C_BE_NEW, C_BE_SET, C_BE_DEL,
- C_FLUSH, C_CFG_GET, C_CFG_SET, C_LOOKUP) = range(1, 12)
-CMD_MAX = C_LOOKUP
-A_SERVICE, A_BACKEND, A_CONFIG, A_LOOKUP = 1, 2, 3, 4
+ C_FLUSH, C_CFG_GET, C_CFG_SET, C_LOOKUP, C_FLOW_GET, C_FLOW_DEL) = range(1, 14)
+CMD_MAX = C_FLOW_DEL
+DUMPS = (C_SVC_GET, C_FLOW_GET)
+A_SERVICE, A_BACKEND, A_CONFIG, A_LOOKUP, A_FLOW = 1, 2, 3, 4, 5
 (S_FAMILY, S_PROTO, S_ADDR, S_PORT, S_SCHED, S_FLAGS, S_STATS,
  S_BACKENDS, S_AFFINITY, S_AFFINITY_TIMEOUT) = range(1, 11)
 B_ADDR, B_PORT, B_WEIGHT, B_STATS, B_STATE = range(1, 6)
@@ -66,7 +67,8 @@ CFG_POL = ({**{t: "u32" for t in CFG_TIMEOUTS}, CFG_MAX_FLOWS: "u32",
             CFG_SEED: "u64", CFG_AFFINITY_ENTRIES: "u32"}, 12)
 LK_POL = ({LK_CLIENT_ADDR: "bin", LK_CLIENT_PORT: "u16"}, LK_MAX)
 TOP_POL = ({A_SERVICE: ("nest", SVC_POL), A_BACKEND: ("nest", BE_POL),
-            A_CONFIG: ("nest", CFG_POL), A_LOOKUP: ("nest", LK_POL)}, 4)
+            A_CONFIG: ("nest", CFG_POL), A_LOOKUP: ("nest", LK_POL),
+            A_FLOW: "reject"}, 5)
 FIXED = {"u8": 1, "u16": 2, "u32": 4, "u64": 8}
 
 # The names of the objects requests are about: few, so that they collide.
@@ -177,6 +179,8 @@ def parse_strict(data, pol, where):
             if atype & NLA_F_NESTED:
                 raise Invalid(EINVAL, True,
                               f"NLA_F_NESTED unexpected in {where}")
+            if kind == "reject":
+                raise Invalid(EINVAL, True, f"rejected attribute in {where}")
             n = FIXED.get(kind)
             if n is not None and plen != n:
                 raise Invalid(EINVAL, True,
@@ -365,12 +369,26 @@ class Model:
         cmd = body[0]
         if not 1 <= cmd <= CMD_MAX:
             raise Invalid(EOPNOTSUPP, True, "unknown command")
-        if dump != (cmd == C_SVC_GET):
+        if dump != (cmd in DUMPS):
             raise Invalid(EOPNOTSUPP, True,
                           "dump of a command without one" if dump else
                           "request for a dump-only command")
         attrs = parse_strict(body[4:], TOP_POL, "message")
         if cmd in (C_SVC_GET, C_FLUSH, C_CFG_GET):
+            return (cmd,)
+        if cmd == C_FLOW_GET:
+            if A_SERVICE in attrs:
+                svc_key(attrs, cmd)
+            return (cmd,)
+        if cmd == C_FLOW_DEL:
+            if A_BACKEND in attrs:
+                if A_SERVICE not in attrs:
+                    raise Invalid(EINVAL, False, "a backend without service")
+                key, be, _, _ = self.backend(attrs, cmd)
+                if be not in self.svcs[key][2]:
+                    raise Invalid(ENOENT, False, "no such backend")
+            elif A_SERVICE in attrs:
+                self.lookup(attrs, cmd)
             return (cmd,)
         if cmd == C_SVC_NEW:
             key, tb = svc_key(attrs, cmd)
@@ -469,7 +487,7 @@ class Model:
 
 # How often each command is generated: mostly changes, rarely a flush.
 CMD_CUM = list(itertools.accumulate(
-    (120, 60, 40, 20, 140, 60, 40, 1, 20, 30, 30)))
+    (120, 60, 40, 20, 140, 60, 40, 1, 20, 30, 30, 20, 20)))
 
 
 class Gen:
@@ -491,10 +509,12 @@ class Gen:
         cmd = r.choices(range(1, CMD_MAX + 1), cum_weights=CMD_CUM)[0]
         flags = NLM_F_REQUEST | NLM_F_ACK
         top = []
-        if cmd == C_SVC_GET:
+        if cmd in DUMPS:
             flags |= NLM_F_DUMP
-        if cmd in (C_SVC_NEW, C_SVC_SET, C_SVC_DEL, C_BE_NEW, C_BE_SET,
-                   C_BE_DEL, C_LOOKUP):
+        if cmd in (C_FLOW_GET, C_FLOW_DEL) and r.random() < 0.3:
+            pass  # every flow
+        elif cmd in (C_SVC_NEW, C_SVC_SET, C_SVC_DEL, C_BE_NEW, C_BE_SET,
+                     C_BE_DEL, C_LOOKUP, C_FLOW_GET, C_FLOW_DEL):
             fam, key = self.key()
             if cmd in (C_SVC_NEW, C_SVC_SET):
                 if r.random() < 0.4:
@@ -512,9 +532,10 @@ class Gen:
                         for _ in range(r.choice((0, 1, 2, 3)))]))
             r.shuffle(key)
             top.append(nested(A_SERVICE, key))
-            if cmd in (C_BE_NEW, C_BE_SET, C_BE_DEL):
-                top.append(nested(A_BACKEND,
-                                  self.backend(fam, cmd != C_BE_DEL)))
+            if cmd in (C_BE_NEW, C_BE_SET, C_BE_DEL) or (
+                    cmd == C_FLOW_DEL and r.random() < 0.5):
+                top.append(nested(A_BACKEND, self.backend(
+                    fam, cmd in (C_BE_NEW, C_BE_SET))))
             if cmd == C_LOOKUP:
                 top.append(nested(A_LOOKUP, [
                     leaf(LK_CLIENT_ADDR, r.choice(BACKENDS[fam])),

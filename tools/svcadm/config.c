@@ -49,6 +49,14 @@ static size_t find_key(const char *name)
 	return k;
 }
 
+const char *config_key_name(int attr)
+{
+	for (size_t i = 0; i < NR_KEYS; i++)
+		if (keys[i].attr == attr)
+			return keys[i].name;
+	return NULL;
+}
+
 struct config {
 	bool have[NR_KEYS];
 	uint64_t value[NR_KEYS];

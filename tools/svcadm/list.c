@@ -211,18 +211,70 @@ static int print_json(const struct table *t)
 	return 0;
 }
 
+/* The counters only, in columns: packets and bytes of both directions. */
+static void print_stats_view(const struct table *t)
+{
+	char proto[8], ep[ENDPOINT_STRLEN], label[ENDPOINT_STRLEN + 16];
+	int width = (int)strlen("SERVICE / BACKEND");
+
+	for (size_t i = 0; i < t->nr; i++) {
+		const struct service *s = &t->svcs[i];
+
+		format_proto(s->proto, proto, sizeof(proto));
+		format_endpoint(&s->ep, ep, sizeof(ep));
+		if ((int)(strlen(proto) + 1 + strlen(ep)) > width)
+			width = strlen(proto) + 1 + strlen(ep);
+		for (size_t j = 0; j < s->nr_backends; j++) {
+			format_endpoint(&s->backends[j].ep, ep, sizeof(ep));
+			if ((int)(5 + strlen(ep)) > width)
+				width = 5 + strlen(ep);
+		}
+	}
+	if (!t->nr)
+		return;
+	printf("%-*s  %12s  %15s  %10s  %8s  %8s  %8s\n", width,
+	       "SERVICE / BACKEND", "PACKETS", "BYTES", "FLOWS", "ACTIVE",
+	       "REFUSED", "DROPPED");
+	for (size_t i = 0; i < t->nr; i++) {
+		const struct service *s = &t->svcs[i];
+		const struct stats *st = &s->stats;
+
+		format_proto(s->proto, proto, sizeof(proto));
+		format_endpoint(&s->ep, ep, sizeof(ep));
+		snprintf(label, sizeof(label), "%s %s", proto, ep);
+		printf("%-*s  %12" PRIu64 "  %15" PRIu64 "  %10" PRIu64 "  %8" PRIu32
+		       "  %8" PRIu64 "  %8" PRIu64 "\n", width, label,
+		       st->pkts_in + st->pkts_out, st->bytes_in + st->bytes_out,
+		       st->flows, st->active_flows, st->refused, st->dropped);
+		for (size_t j = 0; j < s->nr_backends; j++) {
+			st = &s->backends[j].stats;
+			format_endpoint(&s->backends[j].ep, ep, sizeof(ep));
+			snprintf(label, sizeof(label), "  -> %s", ep);
+			printf("%-*s  %12" PRIu64 "  %15" PRIu64 "  %10" PRIu64
+			       "  %8" PRIu32 "  %8s  %8s\n", width, label,
+			       st->pkts_in + st->pkts_out,
+			       st->bytes_in + st->bytes_out, st->flows,
+			       st->active_flows, "-", "-");
+		}
+	}
+}
+
 int cmd_list(const struct command *cmd, int argc, char **argv)
 {
 	struct table t = { 0 };
 	struct svclb_nl nl;
+	bool stats_view = false;
 	int ret = 1;
 
 	for (int i = 1; i < argc; i++)
 		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json"))
 			json_output = true;
-	for (int i = 1; i < argc; i++)
-		if (strcmp(argv[i], "-j") && strcmp(argv[i], "--json"))
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-s") || !strcmp(argv[i], "--stats"))
+			stats_view = true;
+		else if (strcmp(argv[i], "-j") && strcmp(argv[i], "--json"))
 			return usage_error(cmd, "unexpected \"%s\"", argv[i]);
+	}
 
 	if (svclb_nl_open(&nl))
 		return 1;
@@ -232,11 +284,129 @@ int cmd_list(const struct command *cmd, int argc, char **argv)
 	if (json_output) {
 		if (print_json(&t))
 			goto out;
+	} else if (stats_view) {
+		print_stats_view(&t);
 	} else {
 		print_text(&t);
 	}
 	ret = finish_output();
 out:
+	table_free(&t);
+	svclb_nl_close(&nl);
+	return ret;
+}
+
+/*
+ * The Prometheus text exposition format (version 0.0.4): each metric's
+ * HELP and TYPE lines, then its samples. Counters end in _total.
+ */
+enum prom_value {
+	PROM_PACKETS, PROM_BYTES, PROM_FLOWS, PROM_ACTIVE, PROM_REFUSED,
+	PROM_DROPPED, PROM_WEIGHT,
+};
+
+static uint64_t prom_get(const struct stats *st, enum prom_value v, bool out)
+{
+	switch (v) {
+	case PROM_PACKETS:
+		return out ? st->pkts_out : st->pkts_in;
+	case PROM_BYTES:
+		return out ? st->bytes_out : st->bytes_in;
+	case PROM_FLOWS:
+		return st->flows;
+	case PROM_ACTIVE:
+		return st->active_flows;
+	case PROM_REFUSED:
+		return st->refused;
+	case PROM_DROPPED:
+		return st->dropped;
+	case PROM_WEIGHT:
+		break;
+	}
+	return 0;
+}
+
+static void prom_metric(const struct table *t, bool backends, const char *name,
+			const char *type, const char *help, enum prom_value v,
+			bool directions)
+{
+	const char *what = backends ? "backend" : "service";
+	char addr[INET6_ADDRSTRLEN], ep[ENDPOINT_STRLEN], proto[8];
+
+	printf("# HELP svclb_%s_%s %s\n# TYPE svclb_%s_%s %s\n", what, name,
+	       help, what, name, type);
+	for (size_t i = 0; i < t->nr; i++) {
+		const struct service *s = &t->svcs[i];
+
+		format_proto(s->proto, proto, sizeof(proto));
+		format_address(&s->ep, addr, sizeof(addr));
+		for (size_t j = 0; j < (backends ? s->nr_backends : 1); j++) {
+			const struct stats *st = backends ?
+				&s->backends[j].stats : &s->stats;
+
+			for (int dir = 0; dir < (directions ? 2 : 1); dir++) {
+				printf("svclb_%s_%s{proto=\"%s\",vip=\"%s\",port=\"%u\"",
+				       what, name, proto, addr, s->ep.port);
+				if (backends) {
+					format_endpoint(&s->backends[j].ep, ep,
+							sizeof(ep));
+					printf(",backend=\"%s\"", ep);
+				}
+				if (directions)
+					printf(",direction=\"%s\"",
+					       dir ? "out" : "in");
+				printf("} %" PRIu64 "\n", v == PROM_WEIGHT ?
+				       s->backends[j].weight :
+				       prom_get(st, v, dir));
+			}
+		}
+	}
+}
+
+static void print_prometheus(const struct table *t)
+{
+	printf("# HELP svclb_services Services configured.\n"
+	       "# TYPE svclb_services gauge\n"
+	       "svclb_services %zu\n", t->nr);
+	for (int b = 0; b < 2; b++) {
+		prom_metric(t, b, "packets_total", "counter",
+			    "Packets forwarded, by direction: in from clients, out the replies.",
+			    PROM_PACKETS, true);
+		prom_metric(t, b, "bytes_total", "counter",
+			    "Bytes forwarded, by direction: in from clients, out the replies.",
+			    PROM_BYTES, true);
+		prom_metric(t, b, "flows_total", "counter",
+			    "Flows created.", PROM_FLOWS, false);
+		prom_metric(t, b, "active_flows", "gauge",
+			    "Flows in the flow table now.", PROM_ACTIVE, false);
+	}
+	prom_metric(t, false, "refused_total", "counter",
+		    "Packets that could not start a flow for want of a backend.",
+		    PROM_REFUSED, false);
+	prom_metric(t, false, "dropped_total", "counter",
+		    "Packets that could not start a flow for want of room in the flow table.",
+		    PROM_DROPPED, false);
+	prom_metric(t, true, "weight", "gauge", "The backend's weight.",
+		    PROM_WEIGHT, false);
+}
+
+int cmd_stats(const struct command *cmd, int argc, char **argv)
+{
+	struct table t = { 0 };
+	struct svclb_nl nl;
+	int ret = 1;
+
+	if (json_output)
+		return usage_error(cmd, "stats has no JSON output: see list -j");
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--prometheus") && strcmp(argv[i], "-p"))
+			return usage_error(cmd, "unexpected \"%s\"", argv[i]);
+	if (svclb_nl_open(&nl))
+		return 1;
+	if (!state_dump(&nl, &t)) {
+		print_prometheus(&t);
+		ret = finish_output();
+	}
 	table_free(&t);
 	svclb_nl_close(&nl);
 	return ret;

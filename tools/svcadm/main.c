@@ -82,7 +82,7 @@ static const struct command commands[] = {
 	},
 	{
 		"list", cmd_list,
-		"[-j|--json]",
+		"[-j|--json] [-s|--stats]",
 		"Show the services, backends and counters (the default)",
 		"Show every service with its scheduler, flags, affinity and counters,\n"
 		"each followed by its backends, indented, with their weights, states\n"
@@ -91,6 +91,8 @@ static const struct command commands[] = {
 		"in the flow table now: a terminating backend is drained when its\n"
 		"active count reaches 0.\n"
 		"\n"
+		"  -s, --stats  show the counters only, in columns: packets and bytes of\n"
+		"               both directions, flows, active flows, refused and dropped\n"
 		"  -j, --json   print JSON instead, as described in svcadm(8)\n",
 	},
 	{
@@ -116,6 +118,40 @@ static const struct command commands[] = {
 		"Print every service and backend in the format apply reads, sorted and\n"
 		"with every field explicit: svcadm save | svcadm apply -f - changes\n"
 		"nothing.\n",
+	},
+	{
+		"flows", cmd_flows,
+		"[-j|--json] [PROTO VIP:PORT] | flush [PROTO VIP:PORT [ADDR:PORT]]",
+		"List the flows, or remove them",
+		"List the flows in the flow table, every service's or one service's: the\n"
+		"client, the VIP, the backend, the state, the seconds since the flow's last\n"
+		"packet (idle) and until it expires if no packet comes.\n"
+		"With flush, remove flows at once: every flow, the flows of one service or\n"
+		"those of one backend. Services and backends stay; the next packet of a\n"
+		"removed flow is scheduled afresh.\n"
+		"\n"
+		"  -j, --json   print JSON instead, as described in svcadm(8)\n",
+	},
+	{
+		"stats", cmd_stats,
+		"[--prometheus]",
+		"Print the counters in the Prometheus text format",
+		"Print the counters of every service and backend in the Prometheus text\n"
+		"exposition format, for node_exporter's textfile collector, e.g.\n"
+		"  svcadm stats > /var/lib/node_exporter/svclb.prom.$$ &&\n"
+		"  mv /var/lib/node_exporter/svclb.prom.$$ /var/lib/node_exporter/svclb.prom\n"
+		"\n"
+		"  -p, --prometheus  the format (the only one, and the default)\n",
+	},
+	{
+		"monitor", cmd_monitor,
+		"[-j|--json]",
+		"Print change events as they happen",
+		"Print one line per change made to the network namespace's services,\n"
+		"backends, flows and settings, as it happens, until interrupted: the\n"
+		"object, what happened, and what the request that made it gave.\n"
+		"\n"
+		"  -j, --json   print one JSON object per line instead\n",
 	},
 	{
 		"flush", cmd_flush,

@@ -56,5 +56,11 @@ int cmd_config(const struct command *cmd, int argc, char **argv);
 int cmd_apply(const struct command *cmd, int argc, char **argv);
 int cmd_save(const struct command *cmd, int argc, char **argv);
 int cmd_lookup(const struct command *cmd, int argc, char **argv);
+int cmd_flows(const struct command *cmd, int argc, char **argv);
+int cmd_stats(const struct command *cmd, int argc, char **argv);
+int cmd_monitor(const struct command *cmd, int argc, char **argv);
+
+/* The name svcadm config gives SVCLB_CFG_A_* attribute attr, or NULL. */
+const char *config_key_name(int attr);
 
 #endif

@@ -235,12 +235,23 @@ expect_apply_error "apply: weight out of range" 'backends\[0\].weight: 65536 is 
 	'{"services": [{"proto": "tcp", "address": "10.0.0.1", "port": 1, "backends": [{"address": "10.0.0.2", "port": 2, "weight": 65536}]}]}'
 expect_apply_error "apply: unknown flag" 'services\[0\].flags\[0\]: unknown flag "fast"' \
 	'{"services": [{"proto": "tcp", "address": "10.0.0.1", "port": 1, "flags": ["fast"]}]}'
+expect_usage "list -s with arguments" 'unexpected "all"' list -s all
+expect_usage "flows with a bad protocol" 'invalid protocol "icmp"' flows icmp 10.0.0.1:80
+expect_usage "flows without the VIP" 'missing the service address' flows tcp
+expect_usage "flows with a bad VIP" 'not a valid IPv4 address' flows tcp 10.0.0.300:80
+expect_usage "flows with a backend" 'unexpected "10.0.0.2:80"' flows tcp 10.0.0.1:80 10.0.0.2:80
+expect_usage "flows flush without the VIP" 'missing the service address' flows flush udp
+expect_usage "flows flush with a bad backend" 'invalid backend address' flows flush udp 10.0.0.1:53 10.0.0.2
+expect_usage "flows flush with too much" 'unexpected "now"' flows flush udp 10.0.0.1:53 10.0.0.2:53 now
+expect_usage "stats with an unknown format" 'unexpected "--json"' stats --json
+expect_json_error "stats in JSON mode" 2 'no JSON output' -j stats
+expect_usage "monitor with arguments" 'unexpected "all"' monitor all
 expect_json_error "usage error in JSON mode" 2 'invalid protocol' -j service add icmp 10.0.0.1:80
 expect_json_error "usage error in JSON mode after list" 2 'unexpected' list all --json
 
 # Help and version.
 lists_every_command() {
-	for c in service backend list flush config lookup help; do
+	for c in service backend list apply save flows stats monitor flush config lookup help; do
 		grep -q "^  $c" "$tmp/out" || return 1
 	done
 }
@@ -262,6 +273,64 @@ expect_ok "help config names the seed" '^  seed ' help config
 expect_ok "help service names every scheduler" 'lc      fewest active flows' help service
 expect_ok "--version" '^svcadm [0-9]' --version
 expect_ok "-V" '^svcadm [0-9]' -V
+expect_ok "help flows" 'flush \[PROTO VIP:PORT \[ADDR:PORT\]\]' help flows
+expect_ok "stats --help" '^Usage: svcadm stats' stats --help
+
+# The man page documents every command that "svcadm help" lists, and renders
+# without a warning.
+run help
+missing=""
+for c in $(sed -n 's/^  \([a-z][a-z]*\) .*/\1/p; s/^  \([a-z][a-z]*\)$/\1/p' "$tmp/out"); do
+	grep -q "^\.B $c\b" "$dir/svcadm.8" || missing="$missing $c"
+done
+if [ -z "$missing" ] && [ "$(grep -c '^  [a-z]' "$tmp/out")" -ge 9 ]; then
+	pass "svcadm.8 covers every command"
+else
+	fail "svcadm.8 covers every command" "missing:$missing"
+fi
+if command -v man >/dev/null 2>&1; then
+	MANWIDTH=80 man --warnings -l "$dir/svcadm.8" >/dev/null 2>"$tmp/err"
+	if [ ! -s "$tmp/err" ]; then
+		pass "svcadm.8 renders without warnings"
+	else
+		: >"$tmp/out"
+		fail "svcadm.8 renders without warnings"
+	fi
+else
+	skip "svcadm.8 renders without warnings" "man is not installed"
+fi
+
+# Bash completion: COMP_LINE up to the cursor in, COMPREPLY out.
+complete_line() {
+	bash -c '. "$1"; COMP_LINE=$2; COMP_POINT=${#COMP_LINE}; _svcadm; echo "${COMPREPLY[*]}"' \
+		sh "$dir/svcadm.bash-completion" "$1" 2>"$tmp/err"
+}
+expect_completion() {
+	got=$(complete_line "$1")
+	if [ "$got" = "$2" ]; then
+		pass "completion of \"$1\": $2"
+	else
+		: >"$tmp/out"
+		fail "completion of \"$1\": $2" "got: $got"
+	fi
+}
+expect_completion "svcadm " "service backend list flows stats monitor flush config help"
+expect_completion "svcadm -j mo" "monitor"
+expect_completion "svcadm --" "--json --help --version"
+expect_completion "svcadm service " "add set del"
+expect_completion "svcadm backend d" "del"
+expect_completion "svcadm service add " "tcp udp sctp"
+expect_completion "svcadm service add tcp 10.0.0.1:80 " "sched flags"
+expect_completion "svcadm service add tcp 10.0.0.1:80 flags " "silent-drop none"
+expect_completion "svcadm backend add udp [fd00::1]:53 [fd00::2]:53 " "weight"
+expect_completion "svcadm backend del udp 10.0.0.1:53 10.0.0.2:53 " ""
+expect_completion "svcadm list -" "-j --json -s --stats"
+expect_completion "svcadm flows " "flush tcp udp sctp"
+expect_completion "svcadm flows flush s" "sctp"
+expect_completion "svcadm stats " "--prometheus"
+expect_completion "svcadm config timeout-tcp 30 timeout-s" "timeout-sctp"
+expect_completion "svcadm config max-flows " ""
+expect_completion "svcadm help fl" "flows flush"
 
 # Without the module: exit 1 and a clear message, as text and as JSON.
 if [ -d /sys/module/svclb ]; then
@@ -302,6 +371,14 @@ else
 		fi
 	done <<-'EOF'
 	service add tcp 10.96.0.10:80
+	list -s
+	flows
+	flows udp [2001:db8::10]:53
+	flows flush
+	flows flush tcp 10.96.0.10:80
+	flows flush tcp 10.96.0.10:80 10.0.0.1:8080
+	stats --prometheus
+	monitor
 	service add udp 10.96.0.10:53 sched rr flags silent-drop
 	service add sctp [2001:db8::10]:5060 flags none
 	service add tcp 0.0.0.0:30080 flags masquerade,silent-drop

@@ -206,6 +206,42 @@
  *     SVCLB_LK_A_FLOW: nest as SVCLB_LK_A_NEW: the backend of the flow;
  *                      absent when there is no live flow
  *     SVCLB_LK_A_FLOW_STATE: u8, enum svclb_flow_states, with FLOW
+ *
+ * SVCLB_CMD_FLOW_GET: NLM_F_DUMP only. The live flows of the namespace, one
+ * message each; with an SVCLB_A_SERVICE nest holding a service key in the
+ * request, only that service's flows:
+ *
+ *   SVCLB_A_FLOW: nest
+ *     SVCLB_FLOW_A_FAMILY: u16
+ *     SVCLB_FLOW_A_PROTO: u8
+ *     SVCLB_FLOW_A_CLIENT_ADDR, SVCLB_FLOW_A_VIP_ADDR,
+ *     SVCLB_FLOW_A_BACKEND_ADDR: binary, 4 or 16 bytes
+ *     SVCLB_FLOW_A_CLIENT_PORT, SVCLB_FLOW_A_VIP_PORT,
+ *     SVCLB_FLOW_A_BACKEND_PORT: u16, host byte order
+ *     SVCLB_FLOW_A_STATE: u8, enum svclb_flow_states
+ *     SVCLB_FLOW_A_IDLE: u32, milliseconds since the flow's last packet
+ *     SVCLB_FLOW_A_EXPIRES: u32, milliseconds until it expires if idle
+ *
+ * A malformed service key ends the dump with the error in NLMSG_DONE, which
+ * carries the extended ack message.
+ * The walk is lock-free and resumable; flows created or removed during the
+ * dump may or may not appear. When the table is resized during the dump the
+ * walk starts over and the next message carries NLM_F_DUMP_INTR.
+ *
+ * SVCLB_CMD_FLOW_DEL: remove flows at once; their next packet is scheduled
+ * afresh. Without attributes, every flow of the namespace (services and
+ * backends stay); with a service key, the service's flows; with a service
+ * key and a backend (SVCLB_BE_A_ADDR, SVCLB_BE_A_PORT), that backend's flows.
+ *
+ *   SVCLB_A_SERVICE: nest with the service key           (optional)
+ *   SVCLB_A_BACKEND: nest with SVCLB_BE_A_ADDR and PORT  (optional)
+ *
+ * Events: the multicast group SVCLB_MCGRP_EVENTS ("events") of the family
+ * receives one message per successful change, sent to listeners in the
+ * namespace of the change. Its command is the command of the request that
+ * made the change (SERVICE_NEW/SET/DEL, BACKEND_NEW/SET/DEL, FLUSH,
+ * CONFIG_SET, FLOW_DEL, ...) and it carries the request's attributes
+ * (SVCLB_A_SERVICE, SVCLB_A_BACKEND, SVCLB_A_CONFIG) as they were given.
  */
 #ifndef _UAPI_LINUX_SVCLB_H
 #define _UAPI_LINUX_SVCLB_H
@@ -218,6 +254,8 @@
 #define SVCLB_WEIGHT_MAX	65535
 #define SVCLB_TIMEOUT_MAX	2000000
 #define SVCLB_AFFINITY_TIMEOUT_DEFAULT	10800
+
+#define SVCLB_MCGRP_EVENTS	"events"
 
 enum svclb_cmd {
 	SVCLB_CMD_UNSPEC,
@@ -232,6 +270,8 @@ enum svclb_cmd {
 	SVCLB_CMD_CONFIG_GET,
 	SVCLB_CMD_CONFIG_SET,
 	SVCLB_CMD_LOOKUP,
+	SVCLB_CMD_FLOW_GET,
+	SVCLB_CMD_FLOW_DEL,
 	__SVCLB_CMD_MAX
 };
 #define SVCLB_CMD_MAX (__SVCLB_CMD_MAX - 1)
@@ -242,6 +282,7 @@ enum svclb_attrs {
 	SVCLB_A_BACKEND,	/* nest: enum svclb_be_attrs */
 	SVCLB_A_CONFIG,		/* nest: enum svclb_cfg_attrs */
 	SVCLB_A_LOOKUP,		/* nest: enum svclb_lookup_attrs */
+	SVCLB_A_FLOW,		/* nest: enum svclb_flow_attrs (dump only) */
 	__SVCLB_A_MAX
 };
 #define SVCLB_A_MAX (__SVCLB_A_MAX - 1)
@@ -371,5 +412,22 @@ enum svclb_stats_attrs {
 	__SVCLB_STATS_A_MAX
 };
 #define SVCLB_STATS_A_MAX (__SVCLB_STATS_A_MAX - 1)
+
+enum svclb_flow_attrs {
+	SVCLB_FLOW_A_UNSPEC,
+	SVCLB_FLOW_A_FAMILY,		/* u16 */
+	SVCLB_FLOW_A_PROTO,		/* u8 */
+	SVCLB_FLOW_A_CLIENT_ADDR,	/* binary: 4 or 16 bytes */
+	SVCLB_FLOW_A_CLIENT_PORT,	/* u16 */
+	SVCLB_FLOW_A_VIP_ADDR,		/* binary: 4 or 16 bytes */
+	SVCLB_FLOW_A_VIP_PORT,		/* u16 */
+	SVCLB_FLOW_A_BACKEND_ADDR,	/* binary: 4 or 16 bytes */
+	SVCLB_FLOW_A_BACKEND_PORT,	/* u16 */
+	SVCLB_FLOW_A_STATE,		/* u8: enum svclb_flow_states */
+	SVCLB_FLOW_A_IDLE,		/* u32, milliseconds */
+	SVCLB_FLOW_A_EXPIRES,		/* u32, milliseconds */
+	__SVCLB_FLOW_A_MAX
+};
+#define SVCLB_FLOW_A_MAX (__SVCLB_FLOW_A_MAX - 1)
 
 #endif /* _UAPI_LINUX_SVCLB_H */
