@@ -115,6 +115,36 @@ static const char *get_string(struct reader *r, const char *path,
 	return json_object_get_string(v);
 }
 
+static const char *const affinity_names[] = {
+	[SVCLB_AFFINITY_NONE] = "none",
+	[SVCLB_AFFINITY_CLIENT_IP] = "client-ip",
+	NULL
+};
+
+static const char *const be_state_names[] = {
+	[SVCLB_BE_STATE_ACTIVE] = "active",
+	[SVCLB_BE_STATE_TERMINATING] = "terminating",
+	NULL
+};
+
+/* v, one of the two NULL-terminated names: its index in *out. */
+static bool get_enum(struct reader *r, const char *path, json_object *v,
+		     const char *const *names, uint8_t *out)
+{
+	const char *str = get_string(r, path, v);
+
+	if (!str)
+		return false;
+	for (uint8_t i = 0; names[i]; i++) {
+		if (!strcmp(names[i], str)) {
+			*out = i;
+			return true;
+		}
+	}
+	return fail(r, path, "unknown value \"%s\": expected \"%s\" or \"%s\"",
+		    str, names[0], names[1]);
+}
+
 /* "address" and "port" of obj, as an endpoint. */
 static bool get_endpoint(struct reader *r, const char *path, json_object *obj,
 			 struct endpoint *ep)
@@ -174,12 +204,15 @@ static bool read_flags(struct reader *r, const char *path, json_object *v,
 static bool read_backend(struct reader *r, const char *path, json_object *obj,
 			 struct service *s)
 {
-	static const char *const keys[] = { "address", "port", "weight", NULL };
+	static const char *const keys[] = {
+		"address", "port", "weight", "state", NULL
+	};
 	char sub[PATH_LEN];
 	struct endpoint ep;
 	struct backend *be;
 	json_object *v;
 	uint64_t weight = 1;
+	uint8_t state = SVCLB_BE_STATE_ACTIVE;
 
 	if (!json_object_is_type(obj, json_type_object))
 		return fail(r, path, "expected an object");
@@ -193,6 +226,10 @@ static bool read_backend(struct reader *r, const char *path, json_object *obj,
 	subpath(sub, path, ".weight");
 	if (v && !get_uint(r, sub, v, 0, SVCLB_WEIGHT_MAX, &weight))
 		return false;
+	v = field(obj, "state");
+	subpath(sub, path, ".state");
+	if (v && !get_enum(r, sub, v, be_state_names, &state))
+		return false;
 	for (size_t i = 0; i < s->nr_backends; i++) {
 		if (!memcmp(&s->backends[i].ep, &ep, sizeof(ep)))
 			return fail(r, path, "the same backend as %.*s[%zu]",
@@ -203,6 +240,7 @@ static bool read_backend(struct reader *r, const char *path, json_object *obj,
 		return fail(r, path, "out of memory");
 	be->ep = ep;
 	be->weight = weight;
+	be->state = state;
 	return true;
 }
 
@@ -211,13 +249,14 @@ static bool read_service(struct reader *r, const char *path, json_object *obj,
 {
 	static const char *const keys[] = {
 		"proto", "family", "address", "port", "sched", "flags",
-		"backends", NULL
+		"affinity", "affinity_timeout", "backends", NULL
 	};
 	char sub[PATH_LEN], err[PARSE_ERR_LEN];
 	const char *str;
 	struct endpoint ep;
 	struct service *s;
 	json_object *v;
+	uint64_t timeout;
 	uint8_t proto;
 	bool is_new;
 
@@ -272,6 +311,18 @@ static bool read_service(struct reader *r, const char *path, json_object *obj,
 	subpath(sub, path, ".flags");
 	if (v && !read_flags(r, sub, v, &s->flags))
 		return false;
+	v = field(obj, "affinity");
+	subpath(sub, path, ".affinity");
+	if (v && !get_enum(r, sub, v, affinity_names, &s->affinity))
+		return false;
+	s->affinity_timeout = SVCLB_AFFINITY_TIMEOUT_DEFAULT;
+	v = field(obj, "affinity_timeout");
+	subpath(sub, path, ".affinity_timeout");
+	if (v) {
+		if (!get_uint(r, sub, v, 1, SVCLB_TIMEOUT_MAX, &timeout))
+			return false;
+		s->affinity_timeout = timeout;
+	}
 
 	v = field(obj, "backends");
 	if (v) {
@@ -536,6 +587,9 @@ static json_object *backend_state_json(const struct backend *be)
 	json_object_object_add(o, "address", json_object_new_string(buf));
 	json_object_object_add(o, "port", json_object_new_int(be->ep.port));
 	json_object_object_add(o, "weight", json_object_new_int64(be->weight));
+	if (be->state == SVCLB_BE_STATE_TERMINATING)
+		json_object_object_add(o, "state", json_object_new_string(
+			be_state_names[be->state]));
 	return o;
 }
 
@@ -559,6 +613,12 @@ static json_object *service_state_json(const struct service *s)
 		if (s->flags & f->flag)
 			json_object_array_add(flags, json_object_new_string(f->name));
 	json_object_object_add(o, "flags", flags);
+	if (s->affinity == SVCLB_AFFINITY_CLIENT_IP) {
+		json_object_object_add(o, "affinity", json_object_new_string(
+			affinity_names[s->affinity]));
+		json_object_object_add(o, "affinity_timeout",
+				       json_object_new_int64(s->affinity_timeout));
+	}
 	for (size_t i = 0; i < s->nr_backends; i++)
 		json_object_array_add(backends, backend_state_json(&s->backends[i]));
 	json_object_object_add(o, "backends", backends);

@@ -23,6 +23,7 @@ struct stats {
 struct backend {
 	struct endpoint ep;
 	uint32_t weight;
+	uint8_t state;		/* enum svclb_be_state */
 	struct stats stats;
 };
 
@@ -31,6 +32,8 @@ struct service {
 	struct endpoint ep;
 	char sched[SVCLB_SCHED_NAME_MAX];
 	uint32_t flags;
+	uint8_t affinity;		/* enum svclb_affinity */
+	uint32_t affinity_timeout;	/* seconds, with SVCLB_AFFINITY_CLIENT_IP */
 	struct stats stats;
 	struct backend *backends;
 	size_t nr_backends, max_backends;

@@ -204,6 +204,16 @@ expect_apply_error "apply: weight out of range" 'backends\[0\].weight: 65536 is 
 	'{"services": [{"proto": "tcp", "address": "10.0.0.1", "port": 1, "backends": [{"address": "10.0.0.2", "port": 2, "weight": 65536}]}]}'
 expect_apply_error "apply: unknown flag" 'services\[0\].flags\[0\]: unknown flag "fast"' \
 	'{"services": [{"proto": "tcp", "address": "10.0.0.1", "port": 1, "flags": ["fast"]}]}'
+expect_apply_error "apply: unknown affinity" 'services\[0\].affinity: unknown value "sticky"' \
+	'{"services": [{"proto": "tcp", "address": "10.0.0.1", "port": 1, "affinity": "sticky"}]}'
+expect_apply_error "apply: affinity timeout 0" 'services\[0\].affinity_timeout: 0 is out of range' \
+	'{"services": [{"proto": "tcp", "address": "10.0.0.1", "port": 1, "affinity": "client-ip", "affinity_timeout": 0}]}'
+expect_apply_error "apply: affinity timeout above the bound" 'services\[0\].affinity_timeout: 2000001 is out of range' \
+	'{"services": [{"proto": "tcp", "address": "10.0.0.1", "port": 1, "affinity_timeout": 2000001}]}'
+expect_apply_error "apply: unknown backend state" 'services\[0\].backends\[0\].state: unknown value "draining"' \
+	'{"services": [{"proto": "tcp", "address": "10.0.0.1", "port": 1, "backends": [{"address": "10.0.0.2", "port": 2, "state": "draining"}]}]}'
+expect_apply_error "apply: backend state not a string" 'services\[0\].backends\[0\].state: expected a string' \
+	'{"services": [{"proto": "tcp", "address": "10.0.0.1", "port": 1, "backends": [{"address": "10.0.0.2", "port": 2, "state": 1}]}]}'
 expect_json_error "usage error in JSON mode" 2 'invalid protocol' -j service add icmp 10.0.0.1:80
 expect_json_error "usage error in JSON mode after list" 2 'unexpected' list all --json
 
@@ -233,7 +243,7 @@ expect_ok "-V" '^svcadm [0-9]' -V
 if [ -d /sys/module/svclb ]; then
 	why="the svclb module is loaded"
 	for t in "bare svcadm" "list" "list in JSON" "list -j" "flush in JSON" \
-		 "valid commands"; do
+		 "valid commands" "state file with affinity and backend states"; do
 		skip "$t without the module" "$why"
 	done
 else
@@ -290,6 +300,22 @@ else
 		: >"$tmp/out"
 		: >"$tmp/err"
 		fail "valid commands without the module" "failed:$bad"
+	fi
+
+	# A valid state file is read whole before the kernel is asked.
+	cat >"$tmp/state.json" <<-'EOF'
+	{"services": [{"proto": "tcp", "address": "10.96.0.10", "port": 80,
+	  "affinity": "client-ip", "affinity_timeout": 600,
+	  "backends": [{"address": "10.0.2.1", "port": 8080, "state": "terminating"},
+	               {"address": "10.0.2.2", "port": 8080, "state": "active"}]},
+	 {"proto": "udp", "address": "10.96.0.10", "port": 53, "affinity": "none"}]}
+	EOF
+	run apply -f "$tmp/state.json"
+	if [ "$rc" -eq 1 ] && sanitizer_clean && grep -qx "svcadm: $notloaded" "$tmp/err"; then
+		pass "state file with affinity and backend states without the module"
+	else
+		fail "state file with affinity and backend states without the module" \
+		     "exit status $rc, expected 1"
 	fi
 fi
 

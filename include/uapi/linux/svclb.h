@@ -132,6 +132,7 @@
 #define SVCLB_SCHED_DEFAULT	"rr"	/* of a service created without one */
 #define SVCLB_WEIGHT_MAX	65535
 #define SVCLB_TIMEOUT_MAX	2000000
+#define SVCLB_AFFINITY_TIMEOUT_DEFAULT	10800
 
 enum svclb_cmd {
 	SVCLB_CMD_UNSPEC,
@@ -189,6 +190,13 @@ enum svclb_svc_flags {
 };
 #define SVCLB_SVC_F_ALL (SVCLB_SVC_F_SILENT_DROP | SVCLB_SVC_F_MASQUERADE)
 
+enum svclb_affinity {
+	SVCLB_AFFINITY_NONE,
+	SVCLB_AFFINITY_CLIENT_IP,	/* by the client's address */
+	__SVCLB_AFFINITY_MAX
+};
+#define SVCLB_AFFINITY_MAX (__SVCLB_AFFINITY_MAX - 1)
+
 enum svclb_be_attrs {
 	SVCLB_BE_A_UNSPEC,
 	SVCLB_BE_A_ADDR,	/* binary: 4 or 16 bytes */
@@ -198,6 +206,18 @@ enum svclb_be_attrs {
 	__SVCLB_BE_A_MAX
 };
 #define SVCLB_BE_A_MAX (__SVCLB_BE_A_MAX - 1)
+
+enum svclb_be_state {
+	/* Takes new flows. */
+	SVCLB_BE_STATE_ACTIVE,
+	/*
+	 * Keeps its flows; takes new flows only when the service has no
+	 * active backend of weight above 0.
+	 */
+	SVCLB_BE_STATE_TERMINATING,
+	__SVCLB_BE_STATE_MAX
+};
+#define SVCLB_BE_STATE_MAX (__SVCLB_BE_STATE_MAX - 1)
 
 enum svclb_cfg_attrs {
 	SVCLB_CFG_A_UNSPEC,
