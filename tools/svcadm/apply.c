@@ -33,6 +33,12 @@ struct reader {
 	char err[512];
 };
 
+/* How messages name a file: "-" is standard input. */
+static const char *display_name(const char *file)
+{
+	return strcmp(file, "-") ? file : "<stdin>";
+}
+
 static bool fail(struct reader *r, const char *path, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -45,7 +51,7 @@ static bool fail(struct reader *r, const char *path, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	snprintf(r->err, sizeof(r->err), "%s: %s: %s",
-		 strcmp(r->file, "-") ? r->file : "<stdin>", path, msg);
+		 display_name(r->file), path, msg);
 	return false;
 }
 
@@ -377,23 +383,56 @@ static char *read_all(FILE *f, size_t *len)
 	return buf;
 }
 
-/* Parse and check the whole state file into t; false with r->err set. */
-static bool read_state(struct reader *r, struct table *t)
+/*
+ * The JSON document of text (len bytes and a NUL), strictly parsed; NULL
+ * with r->err set, "FILE:LINE:COLUMN: invalid JSON: ...", when it is not one.
+ */
+static json_object *parse_json(struct reader *r, const char *text, size_t len)
 {
-	static const char *const keys[] = { "services", NULL };
-	struct json_tokener *tok = NULL;
-	json_object *root = NULL, *svcs;
+	struct json_tokener *tok = json_tokener_new();
+	enum json_tokener_error e;
+	json_object *root;
+	size_t end;
+	int line, col;
+
+	if (!tok) {
+		snprintf(r->err, sizeof(r->err), "out of memory");
+		return NULL;
+	}
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	root = json_tokener_parse_ex(tok, text, (int)len);
+	e = json_tokener_get_error(tok);
+	end = json_tokener_get_parse_end(tok);
+	json_tokener_free(tok);
+	/* Only blanks may follow the value. */
+	while (root && end < len && strchr(" \t\r\n", text[end]))
+		end++;
+	if (root && end == len)
+		return root;
+	position(text, end, &line, &col);
+	snprintf(r->err, sizeof(r->err), "%s:%d:%d: invalid JSON: %s",
+		 display_name(r->file), line, col,
+		 root ? "text after the end of the document" :
+		 e == json_tokener_continue ? "unexpected end of input" :
+		 json_tokener_error_desc(e));
+	json_object_put(root);
+	return NULL;
+}
+
+/* The JSON document of the file r->file ("-": stdin); NULL with r->err set. */
+static json_object *read_json(struct reader *r)
+{
+	json_object *root;
 	FILE *f = stdin;
-	char *text = NULL;
 	size_t len = 0;
-	bool ok = false;
+	char *text;
 
 	if (strcmp(r->file, "-")) {
 		f = fopen(r->file, "r");
 		if (!f) {
 			snprintf(r->err, sizeof(r->err), "cannot open %s: %s",
 				 r->file, strerror(errno));
-			return false;
+			return NULL;
 		}
 	}
 	text = read_all(f, &len);
@@ -401,62 +440,49 @@ static bool read_state(struct reader *r, struct table *t)
 		fclose(f);
 	if (!text) {
 		snprintf(r->err, sizeof(r->err), "cannot read %s", r->file);
-		return false;
+		return NULL;
 	}
+	root = parse_json(r, text, len);
+	free(text);
+	return root;
+}
 
-	tok = json_tokener_new();
-	if (!tok) {
-		snprintf(r->err, sizeof(r->err), "out of memory");
-		goto out;
-	}
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-	root = json_tokener_parse_ex(tok, text, (int)len);
-	if (!root || json_tokener_get_parse_end(tok) < len) {
-		enum json_tokener_error e = json_tokener_get_error(tok);
-		size_t end = json_tokener_get_parse_end(tok);
-		int line, col;
+/*
+ * Check the state document root whole into t (empty); false with r->err
+ * set. A file given with -f and the state derived from Kubernetes objects
+ * both pass here.
+ */
+static bool check_state(struct reader *r, json_object *root, struct table *t)
+{
+	static const char *const keys[] = { "services", NULL };
+	json_object *svcs;
 
-		/* Only blanks may follow the value. */
-		while (root && end < len && strchr(" \t\r\n", text[end]))
-			end++;
-		if (root && end == len)
-			goto parsed;
-		position(text, end, &line, &col);
-		snprintf(r->err, sizeof(r->err), "%s:%d:%d: invalid JSON: %s",
-			 strcmp(r->file, "-") ? r->file : "<stdin>", line, col,
-			 root ? "text after the end of the document" :
-			 e == json_tokener_continue ? "unexpected end of input" :
-			 json_tokener_error_desc(e));
-		goto out;
-	}
-parsed:
-	if (!json_object_is_type(root, json_type_object)) {
-		fail(r, "(top level)", "expected an object with \"services\"");
-		goto out;
-	}
+	if (!json_object_is_type(root, json_type_object))
+		return fail(r, "(top level)", "expected an object with \"services\"");
 	if (!known_keys(r, "(top level)", root, keys))
-		goto out;
+		return false;
 	svcs = field(root, "services");
-	if (!svcs) {
-		fail(r, "(top level)", "missing field \"services\"");
-		goto out;
-	}
-	if (!json_object_is_type(svcs, json_type_array)) {
-		fail(r, "services", "expected an array");
-		goto out;
-	}
+	if (!svcs)
+		return fail(r, "(top level)", "missing field \"services\"");
+	if (!json_object_is_type(svcs, json_type_array))
+		return fail(r, "services", "expected an array");
 	for (size_t i = 0; i < json_object_array_length(svcs); i++) {
 		char path[32];
 
 		snprintf(path, sizeof(path), "services[%zu]", i);
 		if (!read_service(r, path, json_object_array_get_idx(svcs, i), t))
-			goto out;
+			return false;
 	}
-	ok = true;
-out:
+	return true;
+}
+
+/* Parse and check the whole state file into t; false with r->err set. */
+static bool read_state(struct reader *r, struct table *t)
+{
+	json_object *root = read_json(r);
+	bool ok = root && check_state(r, root, t);
+
 	json_object_put(root);
-	json_tokener_free(tok);
-	free(text);
 	return ok;
 }
 
@@ -625,6 +651,18 @@ static json_object *service_state_json(const struct service *s)
 	return o;
 }
 
+/* The state document of t, sorted (table_sort): what save prints. */
+static json_object *state_json(const struct table *t)
+{
+	json_object *root = json_object_new_object();
+	json_object *svcs = json_object_new_array();
+
+	for (size_t i = 0; i < t->nr; i++)
+		json_object_array_add(svcs, service_state_json(&t->svcs[i]));
+	json_object_object_add(root, "services", svcs);
+	return root;
+}
+
 static int print_json(json_object *root, int flags)
 {
 	const char *text = json_object_to_json_string_ext(root,
@@ -646,7 +684,6 @@ int cmd_save(const struct command *cmd, int argc, char **argv)
 {
 	struct table t = { 0 };
 	struct svclb_nl nl;
-	json_object *root, *svcs;
 	int ret = 1;
 
 	if (argc > 1)
@@ -656,12 +693,7 @@ int cmd_save(const struct command *cmd, int argc, char **argv)
 	if (state_dump(&nl, &t))
 		goto out;
 	table_sort(&t);
-	root = json_object_new_object();
-	svcs = json_object_new_array();
-	for (size_t i = 0; i < t.nr; i++)
-		json_object_array_add(svcs, service_state_json(&t.svcs[i]));
-	json_object_object_add(root, "services", svcs);
-	if (print_json(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED))
+	if (print_json(state_json(&t), JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED))
 		goto out;
 	ret = finish_output();
 out:
