@@ -30,6 +30,11 @@ bool parse_proto(const char *s, uint8_t *proto, char *err);
 bool parse_endpoint(const char *what, const char *s, struct endpoint *ep,
 		    char *err);
 bool parse_u32(const char *s, bool allow_hex, uint32_t *out);
+/*
+ * An IPv4 or IPv6 address alone (no brackets, no port) into ep, port 0;
+ * false, with no message, when s is not one.
+ */
+bool parse_address(const char *s, struct endpoint *ep);
 
 /* NULL for a protocol that has no name here. */
 const char *proto_name(uint8_t proto);

@@ -22,6 +22,7 @@
 #include <linux/svclb.h>
 
 #include "addr.h"
+#include "kube.h"
 #include "nl.h"
 #include "state.h"
 #include "svcadm.h"
@@ -486,6 +487,32 @@ static bool read_state(struct reader *r, struct table *t)
 	return ok;
 }
 
+/*
+ * The state that kube-proxy would program on the node of opts, derived from
+ * the Kubernetes List in the file r->file, checked into t as a state file
+ * would be; false with r->err set.
+ */
+static bool read_kube_state(struct reader *r, const struct kube_opts *opts,
+			    struct table *t)
+{
+	json_object *list = read_json(r), *state;
+	char err[sizeof(r->err) - 64];
+	bool ok;
+
+	if (!list)
+		return false;
+	state = kube_state(list, opts, err, sizeof(err));
+	if (state) {
+		ok = check_state(r, state, t);
+	} else {
+		snprintf(r->err, sizeof(r->err), "%s: %s", display_name(r->file), err);
+		ok = false;
+	}
+	json_object_put(state);
+	json_object_put(list);
+	return ok;
+}
+
 /* ---- the difference ---- */
 
 enum change { UNCHANGED, CREATE, REPLACE, DELETE };
@@ -718,38 +745,130 @@ static void print_plan(const struct op *ops, size_t n)
 	}
 }
 
+struct apply_args {
+	const char *file;		/* -f */
+	const char *kube;		/* --kubernetes */
+	struct kube_opts kube_opts;
+	struct endpoint *node_ips;	/* argc of them, to be freed */
+	bool dry_run, print;
+};
+
+/* 0, or EXIT_USAGE after reporting. */
+static int apply_args(const struct command *cmd, int argc, char **argv,
+		      struct apply_args *a)
+{
+	struct kube_opts *o = &a->kube_opts;
+	const char *kube_only = NULL;
+
+	a->node_ips = calloc(argc, sizeof(*a->node_ips));
+	if (!a->node_ips) {
+		report_error("out of memory");
+		return 1;
+	}
+	o->node_ips = a->node_ips;
+	for (int i = 1; i < argc; i++) {
+		const char *opt = argv[i];
+
+		if (!strcmp(opt, "-n") || !strcmp(opt, "--dry-run")) {
+			a->dry_run = true;
+			continue;
+		} else if (!strcmp(opt, "-j") || !strcmp(opt, "--json")) {
+			json_output = true;
+			continue;
+		} else if (!strcmp(opt, "--print")) {
+			a->print = true;
+			kube_only = kube_only ? kube_only : opt;
+			continue;
+		}
+		if (strcmp(opt, "-f") && strcmp(opt, "--file") &&
+		    strcmp(opt, "--kubernetes") && strcmp(opt, "--node") &&
+		    strcmp(opt, "--zone") && strcmp(opt, "--node-ip"))
+			return usage_error(cmd, "unexpected \"%s\"", opt);
+		if (i + 1 == argc) {
+			if (!strcmp(opt, "-f") || !strcmp(opt, "--file") ||
+			    !strcmp(opt, "--kubernetes"))
+				return usage_error(cmd, "%s needs a FILE, or - for standard input",
+						   opt);
+			return usage_error(cmd, "%s needs a %s", opt,
+					   !strcmp(opt, "--node") ? "node name" :
+					   !strcmp(opt, "--zone") ? "zone name" :
+					   "node address");
+		}
+		if (!strcmp(opt, "-f") || !strcmp(opt, "--file")) {
+			a->file = argv[++i];
+		} else if (!strcmp(opt, "--kubernetes")) {
+			a->kube = argv[++i];
+		} else if (!strcmp(opt, "--node")) {
+			o->node = argv[++i];
+			if (!*o->node)
+				return usage_error(cmd, "--node needs a node name");
+			kube_only = kube_only ? kube_only : opt;
+		} else if (!strcmp(opt, "--zone")) {
+			o->zone = argv[++i];
+			if (!*o->zone)
+				return usage_error(cmd, "--zone needs a zone name");
+			kube_only = kube_only ? kube_only : opt;
+		} else {
+			if (!parse_address(argv[++i], &a->node_ips[o->nr_node_ips]))
+				return usage_error(cmd, "invalid --node-ip \"%s\": expected an IPv4 or IPv6 address",
+						   argv[i]);
+			o->nr_node_ips++;
+			kube_only = kube_only ? kube_only : opt;
+		}
+	}
+	if (a->file && a->kube)
+		return usage_error(cmd, "-f and --kubernetes exclude each other");
+	if (!a->file && !a->kube)
+		return usage_error(cmd, "missing -f FILE or --kubernetes FILE (- for standard input)");
+	if (a->file && kube_only)
+		return usage_error(cmd, "%s goes with --kubernetes, not -f", kube_only);
+	if (a->kube && !o->node)
+		return usage_error(cmd, "--kubernetes needs --node NAME, the node to derive the state of");
+	if (a->print && a->dry_run)
+		return usage_error(cmd, "--print and --dry-run exclude each other");
+	o->source = display_name(a->kube ? a->kube : a->file);
+	o->warn = stderr;
+	return 0;
+}
+
 int cmd_apply(const struct command *cmd, int argc, char **argv)
 {
+	struct apply_args args = { 0 };
 	struct reader r = { .file = NULL };
 	struct table want = { 0 }, cur = { 0 };
 	struct svclb_nl_req *reqs = NULL;
 	size_t nr_ops = 0, nr_unchanged, nr_calls = 0, nr_failed = 0;
 	size_t counts[4] = { 0 };
-	bool dry_run = false, nl_open = false;
+	bool nl_open = false, ok;
 	struct op *ops = NULL;
 	struct svclb_nl nl;
 	json_object *root = NULL, *failed = NULL;
-	int ret = 1;
+	bool dry_run;
+	int ret;
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "-f") || !strcmp(argv[i], "--file")) {
-			if (i + 1 == argc)
-				return usage_error(cmd, "%s needs a FILE, or - for standard input",
-						   argv[i]);
-			r.file = argv[++i];
-		} else if (!strcmp(argv[i], "-n") || !strcmp(argv[i], "--dry-run")) {
-			dry_run = true;
-		} else if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json")) {
-			json_output = true;
-		} else {
-			return usage_error(cmd, "unexpected \"%s\"", argv[i]);
-		}
+	ret = apply_args(cmd, argc, argv, &args);
+	if (ret) {
+		free(args.node_ips);
+		return ret;
 	}
-	if (!r.file)
-		return usage_error(cmd, "missing -f FILE (- for standard input)");
-
-	if (!read_state(&r, &want)) {
-		report_error("%s; nothing was changed", r.err);
+	ret = 1;
+	dry_run = args.dry_run;
+	if (args.kube) {
+		r.file = args.kube;
+		ok = read_kube_state(&r, &args.kube_opts, &want);
+	} else {
+		r.file = args.file;
+		ok = read_state(&r, &want);
+	}
+	if (!ok) {
+		report_error("%s%s", r.err, args.print ? "" : "; nothing was changed");
+		goto out;
+	}
+	if (args.print) {
+		table_sort(&want);
+		if (!print_json(state_json(&want),
+				JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED))
+			ret = finish_output();
 		goto out;
 	}
 	if (svclb_nl_open(&nl))
@@ -858,6 +977,7 @@ out:
 	free(ops);
 	table_free(&want);
 	table_free(&cur);
+	free(args.node_ips);
 	if (nl_open)
 		svclb_nl_close(&nl);
 	return ret;
