@@ -487,6 +487,28 @@ static bool read_state(struct reader *r, struct table *t)
 	return ok;
 }
 
+json_object *state_parse(const char *file, const char *text, size_t len,
+			 char *err, size_t errlen)
+{
+	struct reader r = { .file = file };
+	json_object *root = parse_json(&r, text, len);
+
+	if (!root)
+		snprintf(err, errlen, "%s", r.err);
+	return root;
+}
+
+bool state_check(const char *file, json_object *root, struct table *t,
+		 char *err, size_t errlen)
+{
+	struct reader r = { .file = file };
+
+	if (check_state(&r, root, t))
+		return true;
+	snprintf(err, errlen, "%s", r.err);
+	return false;
+}
+
 /*
  * The state that kube-proxy would program on the node of opts, derived from
  * the Kubernetes List in the file r->file, checked into t as a state file
@@ -678,8 +700,7 @@ static json_object *service_state_json(const struct service *s)
 	return o;
 }
 
-/* The state document of t, sorted (table_sort): what save prints. */
-static json_object *state_json(const struct table *t)
+json_object *state_json(const struct table *t)
 {
 	json_object *root = json_object_new_object();
 	json_object *svcs = json_object_new_array();
