@@ -159,7 +159,7 @@ static bool get_endpoint(struct reader *r, const char *path, json_object *obj,
 	char sub[PATH_LEN], text[ENDPOINT_STRLEN + 8], err[PARSE_ERR_LEN];
 	json_object *addr = field(obj, "address"), *port = field(obj, "port");
 	const char *a;
-	uint64_t p;
+	uint64_t p = 0;
 
 	subpath(sub, path, ".address");
 	if (!addr)
@@ -263,7 +263,7 @@ static bool read_service(struct reader *r, const char *path, json_object *obj,
 	struct endpoint ep;
 	struct service *s;
 	json_object *v;
-	uint64_t timeout;
+	uint64_t timeout = 0;
 	uint8_t proto;
 	bool is_new;
 
