@@ -129,7 +129,8 @@ fuzz-netlink-debug:
 	$(MAKE) check-debug DEBUG_TIMEOUT=14400 TEST_TIMEOUT=14000 \
 		DEBUG_TESTS="'nlfuzz.sh --count $(NLFUZZ_COUNT) --jobs $(NLFUZZ_JOBS)'"
 
-# svcadm's parsers under libFuzzer with ASan and UBSan, FUZZ_SECONDS long.
+# svcadm under libFuzzer with ASan and UBSan: its argument parsers, its
+# state-file reader and its Kubernetes translation, FUZZ_SECONDS each.
 fuzz-svcadm:
 	scripts/deps.sh clang
 	$(MAKE) -C tools/svcadm fuzz

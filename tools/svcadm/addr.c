@@ -169,6 +169,13 @@ const char *be_state_name(uint8_t state)
 	return state < NR_BE_STATES ? be_states[state] : NULL;
 }
 
+bool parse_address(const char *s, struct endpoint *ep)
+{
+	memset(ep, 0, sizeof(*ep));
+	ep->family = strchr(s, ':') ? AF_INET6 : AF_INET;
+	return inet_pton(ep->family, s, ep->addr) == 1;
+}
+
 void format_address(const struct endpoint *ep, char *buf, size_t len)
 {
 	if (!inet_ntop(ep->family, ep->addr, buf, len))

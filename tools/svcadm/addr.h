@@ -31,6 +31,11 @@ bool parse_endpoint(const char *what, const char *s, struct endpoint *ep,
 		    char *err);
 bool parse_u32(const char *s, bool allow_hex, uint32_t *out);
 bool parse_u64(const char *s, bool allow_hex, uint64_t *out);
+/*
+ * An IPv4 or IPv6 address alone (no brackets, no port) into ep, port 0;
+ * false, with no message, when s is not one.
+ */
+bool parse_address(const char *s, struct endpoint *ep);
 
 /* A backend state: active or terminating. */
 bool parse_be_state(const char *s, uint8_t *state, char *err);

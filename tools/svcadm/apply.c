@@ -22,6 +22,7 @@
 #include <linux/svclb.h>
 
 #include "addr.h"
+#include "kube.h"
 #include "nl.h"
 #include "state.h"
 #include "svcadm.h"
@@ -32,6 +33,12 @@ struct reader {
 	const char *file;	/* for messages: the path, or "-" */
 	char err[512];
 };
+
+/* How messages name a file: "-" is standard input. */
+static const char *display_name(const char *file)
+{
+	return strcmp(file, "-") ? file : "<stdin>";
+}
 
 static bool fail(struct reader *r, const char *path, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -45,7 +52,7 @@ static bool fail(struct reader *r, const char *path, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	snprintf(r->err, sizeof(r->err), "%s: %s: %s",
-		 strcmp(r->file, "-") ? r->file : "<stdin>", path, msg);
+		 display_name(r->file), path, msg);
 	return false;
 }
 
@@ -115,6 +122,36 @@ static const char *get_string(struct reader *r, const char *path,
 	return json_object_get_string(v);
 }
 
+static const char *const affinity_names[] = {
+	[SVCLB_AFFINITY_NONE] = "none",
+	[SVCLB_AFFINITY_CLIENT_IP] = "client-ip",
+	NULL
+};
+
+static const char *const be_state_names[] = {
+	[SVCLB_BE_STATE_ACTIVE] = "active",
+	[SVCLB_BE_STATE_TERMINATING] = "terminating",
+	NULL
+};
+
+/* v, one of the two NULL-terminated names: its index in *out. */
+static bool get_enum(struct reader *r, const char *path, json_object *v,
+		     const char *const *names, uint8_t *out)
+{
+	const char *str = get_string(r, path, v);
+
+	if (!str)
+		return false;
+	for (uint8_t i = 0; names[i]; i++) {
+		if (!strcmp(names[i], str)) {
+			*out = i;
+			return true;
+		}
+	}
+	return fail(r, path, "unknown value \"%s\": expected \"%s\" or \"%s\"",
+		    str, names[0], names[1]);
+}
+
 /* "address" and "port" of obj, as an endpoint. */
 static bool get_endpoint(struct reader *r, const char *path, json_object *obj,
 			 struct endpoint *ep)
@@ -122,7 +159,7 @@ static bool get_endpoint(struct reader *r, const char *path, json_object *obj,
 	char sub[PATH_LEN], text[ENDPOINT_STRLEN + 8], err[PARSE_ERR_LEN];
 	json_object *addr = field(obj, "address"), *port = field(obj, "port");
 	const char *a;
-	uint64_t p;
+	uint64_t p = 0;
 
 	subpath(sub, path, ".address");
 	if (!addr)
@@ -174,12 +211,15 @@ static bool read_flags(struct reader *r, const char *path, json_object *v,
 static bool read_backend(struct reader *r, const char *path, json_object *obj,
 			 struct service *s)
 {
-	static const char *const keys[] = { "address", "port", "weight", NULL };
+	static const char *const keys[] = {
+		"address", "port", "weight", "state", NULL
+	};
 	char sub[PATH_LEN];
 	struct endpoint ep;
 	struct backend *be;
 	json_object *v;
 	uint64_t weight = 1;
+	uint8_t state = SVCLB_BE_STATE_ACTIVE;
 
 	if (!json_object_is_type(obj, json_type_object))
 		return fail(r, path, "expected an object");
@@ -193,6 +233,10 @@ static bool read_backend(struct reader *r, const char *path, json_object *obj,
 	subpath(sub, path, ".weight");
 	if (v && !get_uint(r, sub, v, 0, SVCLB_WEIGHT_MAX, &weight))
 		return false;
+	v = field(obj, "state");
+	subpath(sub, path, ".state");
+	if (v && !get_enum(r, sub, v, be_state_names, &state))
+		return false;
 	for (size_t i = 0; i < s->nr_backends; i++) {
 		if (!memcmp(&s->backends[i].ep, &ep, sizeof(ep)))
 			return fail(r, path, "the same backend as %.*s[%zu]",
@@ -203,6 +247,7 @@ static bool read_backend(struct reader *r, const char *path, json_object *obj,
 		return fail(r, path, "out of memory");
 	be->ep = ep;
 	be->weight = weight;
+	be->state = state;
 	return true;
 }
 
@@ -211,13 +256,14 @@ static bool read_service(struct reader *r, const char *path, json_object *obj,
 {
 	static const char *const keys[] = {
 		"proto", "family", "address", "port", "sched", "flags",
-		"backends", NULL
+		"affinity", "affinity_timeout", "backends", NULL
 	};
 	char sub[PATH_LEN], err[PARSE_ERR_LEN];
 	const char *str;
 	struct endpoint ep;
 	struct service *s;
 	json_object *v;
+	uint64_t timeout = 0;
 	uint8_t proto;
 	bool is_new;
 
@@ -272,6 +318,18 @@ static bool read_service(struct reader *r, const char *path, json_object *obj,
 	subpath(sub, path, ".flags");
 	if (v && !read_flags(r, sub, v, &s->flags))
 		return false;
+	v = field(obj, "affinity");
+	subpath(sub, path, ".affinity");
+	if (v && !get_enum(r, sub, v, affinity_names, &s->affinity))
+		return false;
+	s->affinity_timeout = SVCLB_AFFINITY_TIMEOUT_DEFAULT;
+	v = field(obj, "affinity_timeout");
+	subpath(sub, path, ".affinity_timeout");
+	if (v) {
+		if (!get_uint(r, sub, v, 1, SVCLB_TIMEOUT_MAX, &timeout))
+			return false;
+		s->affinity_timeout = timeout;
+	}
 
 	v = field(obj, "backends");
 	if (v) {
@@ -326,23 +384,56 @@ static char *read_all(FILE *f, size_t *len)
 	return buf;
 }
 
-/* Parse and check the whole state file into t; false with r->err set. */
-static bool read_state(struct reader *r, struct table *t)
+/*
+ * The JSON document of text (len bytes and a NUL), strictly parsed; NULL
+ * with r->err set, "FILE:LINE:COLUMN: invalid JSON: ...", when it is not one.
+ */
+static json_object *parse_json(struct reader *r, const char *text, size_t len)
 {
-	static const char *const keys[] = { "services", NULL };
-	struct json_tokener *tok = NULL;
-	json_object *root = NULL, *svcs;
+	struct json_tokener *tok = json_tokener_new();
+	enum json_tokener_error e;
+	json_object *root;
+	size_t end;
+	int line, col;
+
+	if (!tok) {
+		snprintf(r->err, sizeof(r->err), "out of memory");
+		return NULL;
+	}
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	root = json_tokener_parse_ex(tok, text, (int)len);
+	e = json_tokener_get_error(tok);
+	end = json_tokener_get_parse_end(tok);
+	json_tokener_free(tok);
+	/* Only blanks may follow the value. */
+	while (root && end < len && strchr(" \t\r\n", text[end]))
+		end++;
+	if (root && end == len)
+		return root;
+	position(text, end, &line, &col);
+	snprintf(r->err, sizeof(r->err), "%s:%d:%d: invalid JSON: %s",
+		 display_name(r->file), line, col,
+		 root ? "text after the end of the document" :
+		 e == json_tokener_continue ? "unexpected end of input" :
+		 json_tokener_error_desc(e));
+	json_object_put(root);
+	return NULL;
+}
+
+/* The JSON document of the file r->file ("-": stdin); NULL with r->err set. */
+static json_object *read_json(struct reader *r)
+{
+	json_object *root;
 	FILE *f = stdin;
-	char *text = NULL;
 	size_t len = 0;
-	bool ok = false;
+	char *text;
 
 	if (strcmp(r->file, "-")) {
 		f = fopen(r->file, "r");
 		if (!f) {
 			snprintf(r->err, sizeof(r->err), "cannot open %s: %s",
 				 r->file, strerror(errno));
-			return false;
+			return NULL;
 		}
 	}
 	text = read_all(f, &len);
@@ -350,62 +441,97 @@ static bool read_state(struct reader *r, struct table *t)
 		fclose(f);
 	if (!text) {
 		snprintf(r->err, sizeof(r->err), "cannot read %s", r->file);
-		return false;
+		return NULL;
 	}
+	root = parse_json(r, text, len);
+	free(text);
+	return root;
+}
 
-	tok = json_tokener_new();
-	if (!tok) {
-		snprintf(r->err, sizeof(r->err), "out of memory");
-		goto out;
-	}
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-	root = json_tokener_parse_ex(tok, text, (int)len);
-	if (!root || json_tokener_get_parse_end(tok) < len) {
-		enum json_tokener_error e = json_tokener_get_error(tok);
-		size_t end = json_tokener_get_parse_end(tok);
-		int line, col;
+/*
+ * Check the state document root whole into t (empty); false with r->err
+ * set. A file given with -f and the state derived from Kubernetes objects
+ * both pass here.
+ */
+static bool check_state(struct reader *r, json_object *root, struct table *t)
+{
+	static const char *const keys[] = { "services", NULL };
+	json_object *svcs;
 
-		/* Only blanks may follow the value. */
-		while (root && end < len && strchr(" \t\r\n", text[end]))
-			end++;
-		if (root && end == len)
-			goto parsed;
-		position(text, end, &line, &col);
-		snprintf(r->err, sizeof(r->err), "%s:%d:%d: invalid JSON: %s",
-			 strcmp(r->file, "-") ? r->file : "<stdin>", line, col,
-			 root ? "text after the end of the document" :
-			 e == json_tokener_continue ? "unexpected end of input" :
-			 json_tokener_error_desc(e));
-		goto out;
-	}
-parsed:
-	if (!json_object_is_type(root, json_type_object)) {
-		fail(r, "(top level)", "expected an object with \"services\"");
-		goto out;
-	}
+	if (!json_object_is_type(root, json_type_object))
+		return fail(r, "(top level)", "expected an object with \"services\"");
 	if (!known_keys(r, "(top level)", root, keys))
-		goto out;
+		return false;
 	svcs = field(root, "services");
-	if (!svcs) {
-		fail(r, "(top level)", "missing field \"services\"");
-		goto out;
-	}
-	if (!json_object_is_type(svcs, json_type_array)) {
-		fail(r, "services", "expected an array");
-		goto out;
-	}
+	if (!svcs)
+		return fail(r, "(top level)", "missing field \"services\"");
+	if (!json_object_is_type(svcs, json_type_array))
+		return fail(r, "services", "expected an array");
 	for (size_t i = 0; i < json_object_array_length(svcs); i++) {
 		char path[32];
 
 		snprintf(path, sizeof(path), "services[%zu]", i);
 		if (!read_service(r, path, json_object_array_get_idx(svcs, i), t))
-			goto out;
+			return false;
 	}
-	ok = true;
-out:
+	return true;
+}
+
+/* Parse and check the whole state file into t; false with r->err set. */
+static bool read_state(struct reader *r, struct table *t)
+{
+	json_object *root = read_json(r);
+	bool ok = root && check_state(r, root, t);
+
 	json_object_put(root);
-	json_tokener_free(tok);
-	free(text);
+	return ok;
+}
+
+json_object *state_parse(const char *file, const char *text, size_t len,
+			 char *err, size_t errlen)
+{
+	struct reader r = { .file = file };
+	json_object *root = parse_json(&r, text, len);
+
+	if (!root)
+		snprintf(err, errlen, "%s", r.err);
+	return root;
+}
+
+bool state_check(const char *file, json_object *root, struct table *t,
+		 char *err, size_t errlen)
+{
+	struct reader r = { .file = file };
+
+	if (check_state(&r, root, t))
+		return true;
+	snprintf(err, errlen, "%s", r.err);
+	return false;
+}
+
+/*
+ * The state that kube-proxy would program on the node of opts, derived from
+ * the Kubernetes List in the file r->file, checked into t as a state file
+ * would be; false with r->err set.
+ */
+static bool read_kube_state(struct reader *r, const struct kube_opts *opts,
+			    struct table *t)
+{
+	json_object *list = read_json(r), *state;
+	char err[sizeof(r->err) - 64];
+	bool ok;
+
+	if (!list)
+		return false;
+	state = kube_state(list, opts, err, sizeof(err));
+	if (state) {
+		ok = check_state(r, state, t);
+	} else {
+		snprintf(r->err, sizeof(r->err), "%s: %s", display_name(r->file), err);
+		ok = false;
+	}
+	json_object_put(state);
+	json_object_put(list);
 	return ok;
 }
 
@@ -428,7 +554,8 @@ static bool same_service(const struct service *a, const struct service *b)
 {
 	if (strcmp(sched_of(a), sched_of(b)) || a->flags != b->flags ||
 	    a->affinity != b->affinity ||
-	    affinity_timeout_of(a) != affinity_timeout_of(b) ||
+	    (a->affinity != SVCLB_AFFINITY_NONE &&
+	     affinity_timeout_of(a) != affinity_timeout_of(b)) ||
 	    a->nr_backends != b->nr_backends)
 		return false;
 	for (size_t i = 0; i < a->nr_backends; i++) {
@@ -548,6 +675,9 @@ static json_object *backend_state_json(const struct backend *be)
 	json_object_object_add(o, "address", json_object_new_string(buf));
 	json_object_object_add(o, "port", json_object_new_int(be->ep.port));
 	json_object_object_add(o, "weight", json_object_new_int64(be->weight));
+	if (be->state == SVCLB_BE_STATE_TERMINATING)
+		json_object_object_add(o, "state", json_object_new_string(
+			be_state_names[be->state]));
 	return o;
 }
 
@@ -571,10 +701,27 @@ static json_object *service_state_json(const struct service *s)
 		if (s->flags & f->flag)
 			json_object_array_add(flags, json_object_new_string(f->name));
 	json_object_object_add(o, "flags", flags);
+	if (s->affinity == SVCLB_AFFINITY_CLIENT_IP) {
+		json_object_object_add(o, "affinity", json_object_new_string(
+			affinity_names[s->affinity]));
+		json_object_object_add(o, "affinity_timeout",
+				       json_object_new_int64(s->affinity_timeout));
+	}
 	for (size_t i = 0; i < s->nr_backends; i++)
 		json_object_array_add(backends, backend_state_json(&s->backends[i]));
 	json_object_object_add(o, "backends", backends);
 	return o;
+}
+
+json_object *state_json(const struct table *t)
+{
+	json_object *root = json_object_new_object();
+	json_object *svcs = json_object_new_array();
+
+	for (size_t i = 0; i < t->nr; i++)
+		json_object_array_add(svcs, service_state_json(&t->svcs[i]));
+	json_object_object_add(root, "services", svcs);
+	return root;
 }
 
 static int print_json(json_object *root, int flags)
@@ -598,7 +745,6 @@ int cmd_save(const struct command *cmd, int argc, char **argv)
 {
 	struct table t = { 0 };
 	struct svclb_nl nl;
-	json_object *root, *svcs;
 	int ret = 1;
 
 	if (argc > 1)
@@ -608,12 +754,7 @@ int cmd_save(const struct command *cmd, int argc, char **argv)
 	if (state_dump(&nl, &t))
 		goto out;
 	table_sort(&t);
-	root = json_object_new_object();
-	svcs = json_object_new_array();
-	for (size_t i = 0; i < t.nr; i++)
-		json_object_array_add(svcs, service_state_json(&t.svcs[i]));
-	json_object_object_add(root, "services", svcs);
-	if (print_json(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED))
+	if (print_json(state_json(&t), JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED))
 		goto out;
 	ret = finish_output();
 out:
@@ -638,38 +779,130 @@ static void print_plan(const struct op *ops, size_t n)
 	}
 }
 
+struct apply_args {
+	const char *file;		/* -f */
+	const char *kube;		/* --kubernetes */
+	struct kube_opts kube_opts;
+	struct endpoint *node_ips;	/* argc of them, to be freed */
+	bool dry_run, print;
+};
+
+/* 0, or EXIT_USAGE after reporting. */
+static int apply_args(const struct command *cmd, int argc, char **argv,
+		      struct apply_args *a)
+{
+	struct kube_opts *o = &a->kube_opts;
+	const char *kube_only = NULL;
+
+	a->node_ips = calloc(argc, sizeof(*a->node_ips));
+	if (!a->node_ips) {
+		report_error("out of memory");
+		return 1;
+	}
+	o->node_ips = a->node_ips;
+	for (int i = 1; i < argc; i++) {
+		const char *opt = argv[i];
+
+		if (!strcmp(opt, "-n") || !strcmp(opt, "--dry-run")) {
+			a->dry_run = true;
+			continue;
+		} else if (!strcmp(opt, "-j") || !strcmp(opt, "--json")) {
+			json_output = true;
+			continue;
+		} else if (!strcmp(opt, "--print")) {
+			a->print = true;
+			kube_only = kube_only ? kube_only : opt;
+			continue;
+		}
+		if (strcmp(opt, "-f") && strcmp(opt, "--file") &&
+		    strcmp(opt, "--kubernetes") && strcmp(opt, "--node") &&
+		    strcmp(opt, "--zone") && strcmp(opt, "--node-ip"))
+			return usage_error(cmd, "unexpected \"%s\"", opt);
+		if (i + 1 == argc) {
+			if (!strcmp(opt, "-f") || !strcmp(opt, "--file") ||
+			    !strcmp(opt, "--kubernetes"))
+				return usage_error(cmd, "%s needs a FILE, or - for standard input",
+						   opt);
+			return usage_error(cmd, "%s needs a %s", opt,
+					   !strcmp(opt, "--node") ? "node name" :
+					   !strcmp(opt, "--zone") ? "zone name" :
+					   "node address");
+		}
+		if (!strcmp(opt, "-f") || !strcmp(opt, "--file")) {
+			a->file = argv[++i];
+		} else if (!strcmp(opt, "--kubernetes")) {
+			a->kube = argv[++i];
+		} else if (!strcmp(opt, "--node")) {
+			o->node = argv[++i];
+			if (!*o->node)
+				return usage_error(cmd, "--node needs a node name");
+			kube_only = kube_only ? kube_only : opt;
+		} else if (!strcmp(opt, "--zone")) {
+			o->zone = argv[++i];
+			if (!*o->zone)
+				return usage_error(cmd, "--zone needs a zone name");
+			kube_only = kube_only ? kube_only : opt;
+		} else {
+			if (!parse_address(argv[++i], &a->node_ips[o->nr_node_ips]))
+				return usage_error(cmd, "invalid --node-ip \"%s\": expected an IPv4 or IPv6 address",
+						   argv[i]);
+			o->nr_node_ips++;
+			kube_only = kube_only ? kube_only : opt;
+		}
+	}
+	if (a->file && a->kube)
+		return usage_error(cmd, "-f and --kubernetes exclude each other");
+	if (!a->file && !a->kube)
+		return usage_error(cmd, "missing -f FILE or --kubernetes FILE (- for standard input)");
+	if (a->file && kube_only)
+		return usage_error(cmd, "%s goes with --kubernetes, not -f", kube_only);
+	if (a->kube && !o->node)
+		return usage_error(cmd, "--kubernetes needs --node NAME, the node to derive the state of");
+	if (a->print && a->dry_run)
+		return usage_error(cmd, "--print and --dry-run exclude each other");
+	o->source = display_name(a->kube ? a->kube : a->file);
+	o->warn = stderr;
+	return 0;
+}
+
 int cmd_apply(const struct command *cmd, int argc, char **argv)
 {
+	struct apply_args args = { 0 };
 	struct reader r = { .file = NULL };
 	struct table want = { 0 }, cur = { 0 };
 	struct svclb_nl_req *reqs = NULL;
 	size_t nr_ops = 0, nr_unchanged, nr_calls = 0, nr_failed = 0;
 	size_t counts[4] = { 0 };
-	bool dry_run = false, nl_open = false;
+	bool nl_open = false, ok;
 	struct op *ops = NULL;
 	struct svclb_nl nl;
 	json_object *root = NULL, *failed = NULL;
-	int ret = 1;
+	bool dry_run;
+	int ret;
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "-f") || !strcmp(argv[i], "--file")) {
-			if (i + 1 == argc)
-				return usage_error(cmd, "%s needs a FILE, or - for standard input",
-						   argv[i]);
-			r.file = argv[++i];
-		} else if (!strcmp(argv[i], "-n") || !strcmp(argv[i], "--dry-run")) {
-			dry_run = true;
-		} else if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json")) {
-			json_output = true;
-		} else {
-			return usage_error(cmd, "unexpected \"%s\"", argv[i]);
-		}
+	ret = apply_args(cmd, argc, argv, &args);
+	if (ret) {
+		free(args.node_ips);
+		return ret;
 	}
-	if (!r.file)
-		return usage_error(cmd, "missing -f FILE (- for standard input)");
-
-	if (!read_state(&r, &want)) {
-		report_error("%s; nothing was changed", r.err);
+	ret = 1;
+	dry_run = args.dry_run;
+	if (args.kube) {
+		r.file = args.kube;
+		ok = read_kube_state(&r, &args.kube_opts, &want);
+	} else {
+		r.file = args.file;
+		ok = read_state(&r, &want);
+	}
+	if (!ok) {
+		report_error("%s%s", r.err, args.print ? "" : "; nothing was changed");
+		goto out;
+	}
+	if (args.print) {
+		table_sort(&want);
+		if (!print_json(state_json(&want),
+				JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED))
+			ret = finish_output();
 		goto out;
 	}
 	if (svclb_nl_open(&nl))
@@ -778,6 +1011,7 @@ out:
 	free(ops);
 	table_free(&want);
 	table_free(&cur);
+	free(args.node_ips);
 	if (nl_open)
 		svclb_nl_close(&nl);
 	return ret;

@@ -97,8 +97,9 @@ static const struct command commands[] = {
 	},
 	{
 		"apply", cmd_apply,
-		"-f FILE|- [-n|--dry-run] [-j|--json]",
-		"Make the kernel's services those of a state file",
+		"-f FILE|- | --kubernetes FILE|- --node NAME [--zone ZONE]"
+		" [--node-ip ADDR]... [-n|--dry-run|--print] [-j|--json]",
+		"Make the kernel's services those of a state file or of Kubernetes",
 		"Read the desired services and backends from FILE (- for standard\n"
 		"input; the format is in svcadm(8)), compare them with the kernel's and\n"
 		"send only the difference: one message per service created, replaced or\n"
@@ -107,9 +108,23 @@ static const struct command commands[] = {
 		"nothing. The kernel applies each service's message entirely or not at\n"
 		"all: a service it refuses keeps its old state, and apply names it.\n"
 		"\n"
-		"  -f, --file FILE  the state file, - for standard input\n"
-		"  -n, --dry-run    print the changes, send nothing\n"
-		"  -j, --json       print the outcome as JSON\n",
+		"With --kubernetes, FILE is what \"kubectl get services,endpointslices\n"
+		"-A -o json\" prints, and the desired state is what kube-proxy would\n"
+		"program on node NAME, applied the same way.\n"
+		"\n"
+		"  -f, --file FILE      the state file, - for standard input\n"
+		"  --kubernetes FILE    Kubernetes Services and EndpointSlices, - for\n"
+		"                       standard input\n"
+		"  --node NAME          the node: Local traffic policies keep its endpoints\n"
+		"  --zone ZONE          its zone, for topology hints; hints are ignored\n"
+		"                       without it\n"
+		"  --node-ip ADDR       an address of the node, for node ports (repeated\n"
+		"                       for more); without it, node ports are on 0.0.0.0\n"
+		"                       and ::, every local address\n"
+		"  --print              print the derived state, in save's format, and\n"
+		"                       leave the kernel alone\n"
+		"  -n, --dry-run        print the changes, send nothing\n"
+		"  -j, --json           print the outcome as JSON\n",
 	},
 	{
 		"save", cmd_save,

@@ -71,6 +71,23 @@ void table_sort(struct table *t);
  */
 int state_dump(struct svclb_nl *nl, struct table *t);
 
+/*
+ * The state format (docs/state-format.md), in apply.c. file names the input
+ * in messages ("-": standard input); err gets a sentence on failure.
+ */
+struct json_object;
+
+/* The JSON document of text (len bytes and a NUL), or NULL: FILE:LINE:COL. */
+struct json_object *state_parse(const char *file, const char *text, size_t len,
+				char *err, size_t errlen);
+
+/* Check the state document root whole into t (empty); false on error. */
+bool state_check(const char *file, struct json_object *root, struct table *t,
+		 char *err, size_t errlen);
+
+/* The state document of t, sorted (table_sort), as save writes it. */
+struct json_object *state_json(const struct table *t);
+
 /* "tcp 10.96.0.10:80": how messages name a service. */
 #define SERVICE_NAME_LEN (8 + ENDPOINT_STRLEN)
 void service_name(const struct service *s, char *buf, size_t len);

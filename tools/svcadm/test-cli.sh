@@ -185,10 +185,30 @@ expect_usage "lookup client without port" 'invalid client address "10.0.0.2"' lo
 expect_usage "lookup client port 0" 'invalid client address' lookup tcp 10.0.0.1:80 10.0.0.2:0
 expect_usage "lookup with too many arguments" 'unexpected "now"' lookup tcp 10.0.0.1:80 10.0.0.2:5 now
 expect_usage "help for an unknown command" 'unknown command "frob"' help frob
-expect_usage "apply without a file" 'missing -f FILE' apply
+expect_usage "apply without a file" 'missing -f FILE or --kubernetes FILE' apply
 expect_usage "apply -f without its argument" '-f needs a FILE' apply -f
 expect_usage "apply with an unknown argument" 'unexpected "now"' apply -f x.json now
 expect_usage "save with arguments" 'unexpected "all"' save all
+kube=$dir/testdata/kubernetes
+expect_usage "apply --kubernetes without --node" '--kubernetes needs --node NAME' \
+	apply --kubernetes "$kube/cluster.json" --print
+expect_usage "apply with -f and --kubernetes" '-f and --kubernetes exclude each other' \
+	apply -f x.json --kubernetes "$kube/cluster.json" --node node-a
+expect_usage "apply -f with --node" '--node goes with --kubernetes, not -f' \
+	apply -f x.json --node node-a
+expect_usage "apply -f with --print" '--print goes with --kubernetes, not -f' \
+	apply -f x.json --print
+expect_usage "apply --kubernetes without its argument" '--kubernetes needs a FILE' apply --kubernetes
+expect_usage "apply --node without its argument" '--node needs a node name' \
+	apply --kubernetes - --node
+expect_usage "apply with an empty node name" '--node needs a node name' \
+	apply --kubernetes - --node ''
+expect_usage "apply with a bad node address" 'invalid --node-ip "10.0.0.300"' \
+	apply --kubernetes - --node node-a --node-ip 10.0.0.300
+expect_usage "apply with a node address and port" 'invalid --node-ip "10.0.0.1:80"' \
+	apply --kubernetes - --node node-a --node-ip 10.0.0.1:80
+expect_usage "apply with --print and --dry-run" '--print and --dry-run exclude each other' \
+	apply --kubernetes - --node node-a --print --dry-run
 
 # expect_apply_error DESCRIPTION PATTERN STATE: apply -f - of STATE is
 # refused before the kernel is asked anything: exit 1, PATTERN on stderr.
@@ -246,6 +266,123 @@ expect_usage "flows flush with too much" 'unexpected "now"' flows flush udp 10.0
 expect_usage "stats with an unknown format" 'unexpected "--json"' stats --json
 expect_json_error "stats in JSON mode" 2 'no JSON output' -j stats
 expect_usage "monitor with arguments" 'unexpected "all"' monitor all
+expect_apply_error "apply: unknown affinity" 'services\[0\].affinity: unknown value "sticky"' \
+	'{"services": [{"proto": "tcp", "address": "10.0.0.1", "port": 1, "affinity": "sticky"}]}'
+expect_apply_error "apply: affinity timeout 0" 'services\[0\].affinity_timeout: 0 is out of range' \
+	'{"services": [{"proto": "tcp", "address": "10.0.0.1", "port": 1, "affinity": "client-ip", "affinity_timeout": 0}]}'
+expect_apply_error "apply: affinity timeout above the bound" 'services\[0\].affinity_timeout: 2000001 is out of range' \
+	'{"services": [{"proto": "tcp", "address": "10.0.0.1", "port": 1, "affinity_timeout": 2000001}]}'
+expect_apply_error "apply: unknown backend state" 'services\[0\].backends\[0\].state: unknown value "draining"' \
+	'{"services": [{"proto": "tcp", "address": "10.0.0.1", "port": 1, "backends": [{"address": "10.0.0.2", "port": 2, "state": "draining"}]}]}'
+expect_apply_error "apply: backend state not a string" 'services\[0\].backends\[0\].state: expected a string' \
+	'{"services": [{"proto": "tcp", "address": "10.0.0.1", "port": 1, "backends": [{"address": "10.0.0.2", "port": 2, "state": 1}]}]}'
+
+# apply --kubernetes --print: the state kube-proxy would program, derived
+# from the fixture for a node, compared byte for byte with what the rules of
+# docs/state-format.md ("Kubernetes input") give for it.
+expect_kube_print() {
+	desc=$1
+	expected=$2
+	shift 2
+	run apply --kubernetes "$kube/cluster.json" "$@" --print
+	if [ "$rc" -eq 0 ] && sanitizer_clean && cmp -s "$tmp/out" "$kube/$expected"; then
+		pass "$desc"
+	else
+		diff -u "$kube/$expected" "$tmp/out" | sed 's/^/# /' | head -40
+		fail "$desc" "command: svcadm apply --kubernetes cluster.json $* --print" \
+		     "exit status $rc, expected 0 and the bytes of $expected"
+	fi
+}
+expect_kube_print "kubernetes: node-a, node ports on 0.0.0.0 and ::" \
+	cluster.node-a.state.json --node node-a
+expect_kube_print "kubernetes: node-a in zone-a, one IPv4 node address" \
+	cluster.node-a.zone-a.state.json --node node-a --zone zone-a --node-ip 192.168.10.11
+expect_kube_print "kubernetes: node-c in zone-b, IPv4 and IPv6 node addresses" \
+	cluster.node-c.zone-b.state.json --node node-c --zone zone-b \
+	--node-ip 192.168.10.13 --node-ip fd00:192:168::13
+
+run apply --kubernetes - --node node-a --print <"$kube/cluster.json"
+warning="svcadm: warning: <stdin>: items\[14\] (Service shop/storefront-canary): tcp 198.51.100.7:80 is already a service of items\[13\] (Service shop/storefront); that one is kept"
+if [ "$rc" -eq 0 ] && sanitizer_clean && cmp -s "$tmp/out" "$kube/cluster.node-a.state.json" &&
+   [ "$(grep -c "^$warning\$" "$tmp/err")" -eq 1 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ]; then
+	pass "kubernetes: from stdin, one warning for a service derived twice"
+else
+	fail "kubernetes: from stdin, one warning for a service derived twice" "exit status $rc"
+fi
+
+printf '%s' '{"apiVersion": "v1", "kind": "List", "items": [
+  {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x", "namespace": "default"},
+   "data": {"spec": "not a service"}},
+  {"apiVersion": "discovery.k8s.io/v1beta1", "kind": "EndpointSlice", "addressType": "IPv4",
+   "metadata": {"name": "old", "namespace": "default", "labels": {"kubernetes.io/service-name": "one"}},
+   "endpoints": [{"addresses": ["10.0.0.9"], "topology": {}}], "ports": [{"port": 99}]},
+  {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "one", "namespace": "default",
+   "labels": {"a": "b"}}, "spec": {"clusterIP": "10.96.0.5", "ports": [{"port": 80}],
+   "futureField": [1, 2]}},
+  {"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice", "addressType": "IPv4",
+   "metadata": {"name": "one-x", "namespace": "default", "labels": {"kubernetes.io/service-name": "one"}},
+   "endpoints": [{"addresses": ["10.0.0.7"], "conditions": {"ready": true}}],
+   "ports": [{"port": 8080, "protocol": "TCP"}]}]}' >"$tmp/other.json"
+run apply --kubernetes "$tmp/other.json" --node n --print
+if [ "$rc" -eq 0 ] && sanitizer_clean && [ ! -s "$tmp/err" ] &&
+   python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+svcs = d["services"]
+sys.exit(not (len(svcs) == 1 and svcs[0]["address"] == "10.96.0.5" and
+              [(b["address"], b["port"]) for b in svcs[0]["backends"]] == [("10.0.0.7", 8080)]))' "$tmp/out"; then
+	pass "kubernetes: other kinds, versions and fields are ignored"
+else
+	fail "kubernetes: other kinds, versions and fields are ignored" "exit status $rc"
+fi
+
+# expect_kube_error DESCRIPTION PATTERN LIST [ARGS...]: apply --kubernetes
+# of LIST on stdin for node n is refused before anything is derived: exit 1,
+# PATTERN on stderr, nothing on stdout; without --print, "nothing was
+# changed" too.
+expect_kube_error() {
+	desc=$1
+	pat=$2
+	printf '%b' "$3" >"$tmp/in"
+	shift 3
+	"$SVCADM" apply --kubernetes - --node n "$@" <"$tmp/in" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	if [ "$rc" -eq 1 ] && sanitizer_clean && [ ! -s "$tmp/out" ] &&
+	   grep -q -- "$pat" "$tmp/err" &&
+	   { [ "${1:-}" = --print ] || grep -q 'nothing was changed' "$tmp/err"; }; then
+		pass "$desc"
+	else
+		fail "$desc" "exit status $rc, expected 1"
+	fi
+}
+svc_web='{"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web", "namespace": "default"}, "spec": '
+expect_kube_error "kubernetes: bad JSON, with line and column" '<stdin>:2:1: invalid JSON' \
+	'{"items": [\n' --print
+expect_kube_error "kubernetes: not a List" '<stdin>: (top level): missing field "items"' \
+	'{"services": []}'
+expect_kube_error "kubernetes: a bad cluster IP" \
+	'<stdin>: items\[1\] (Service default/web): spec.clusterIPs\[1\]: invalid IP address "fd00::1::2"' \
+	"{\"items\": [{}, $svc_web{\"clusterIP\": \"10.96.0.5\", \"clusterIPs\": [\"10.96.0.5\", \"fd00::1::2\"]}}]}" --print
+expect_kube_error "kubernetes: a port that is a string" \
+	'items\[0\] (Service default/web): spec.ports\[1\].port: expected an integer from 1 to 65535' \
+	"{\"items\": [$svc_web{\"clusterIP\": \"10.96.0.5\", \"ports\": [{\"port\": 80}, {\"name\": \"b\", \"port\": \"81\"}]}}]}"
+expect_kube_error "kubernetes: a port out of range" \
+	'items\[0\] (Service default/web): spec.ports\[0\].nodePort: 70000 is out of range' \
+	"{\"items\": [$svc_web{\"type\": \"NodePort\", \"clusterIP\": \"10.96.0.5\", \"ports\": [{\"port\": 80, \"nodePort\": 70000}]}}]}"
+expect_kube_error "kubernetes: an unknown protocol" \
+	'items\[0\] (Service default/web): spec.ports\[0\].protocol: unknown protocol "tcp"' \
+	"{\"items\": [$svc_web{\"clusterIP\": \"10.96.0.5\", \"ports\": [{\"port\": 80, \"protocol\": \"tcp\"}]}}]}"
+expect_kube_error "kubernetes: a service without a name" \
+	'items\[0\] (Service): metadata: missing field "name"' \
+	'{"items": [{"apiVersion": "v1", "kind": "Service", "metadata": {"namespace": "default"}, "spec": {}}]}'
+expect_kube_error "kubernetes: an affinity timeout of 0" \
+	'items\[0\] (Service default/web): spec.sessionAffinityConfig.clientIP.timeoutSeconds: 0 is out of range' \
+	"{\"items\": [$svc_web{\"clusterIP\": \"10.96.0.5\", \"sessionAffinity\": \"ClientIP\", \"sessionAffinityConfig\": {\"clientIP\": {\"timeoutSeconds\": 0}}}}]}"
+expect_kube_error "kubernetes: an endpoint of the wrong family" \
+	'items\[0\] (EndpointSlice default/web-1): endpoints\[1\].addresses\[0\]: "fd00::7" is not an IPv4 address' \
+	'{"items": [{"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice", "addressType": "IPv4", "metadata": {"name": "web-1", "namespace": "default", "labels": {"kubernetes.io/service-name": "web"}}, "endpoints": [{"addresses": ["10.0.0.7"]}, {"addresses": ["fd00::7"]}]}]}'
+expect_kube_error "kubernetes: a condition that is not a boolean" \
+	'items\[0\] (EndpointSlice default/web-1): endpoints\[0\].conditions.ready: expected true or false' \
+	'{"items": [{"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice", "addressType": "IPv4", "metadata": {"name": "web-1", "namespace": "default", "labels": {"kubernetes.io/service-name": "web"}}, "endpoints": [{"addresses": ["10.0.0.7"], "conditions": {"ready": "true"}}]}]}' --print
 expect_json_error "usage error in JSON mode" 2 'invalid protocol' -j service add icmp 10.0.0.1:80
 expect_json_error "usage error in JSON mode after list" 2 'unexpected' list all --json
 
@@ -336,8 +473,9 @@ expect_completion "svcadm help fl" "flows flush"
 if [ -d /sys/module/svclb ]; then
 	why="the svclb module is loaded"
 	for t in "bare svcadm" "list" "list in JSON" "list -j" "flush in JSON" \
-		 "lookup -j" \
-		 "valid commands"; do
+		 "lookup -j" "valid commands" "apply --kubernetes" \
+		 "derived state read back with -f" \
+		 "state file with affinity and backend states"; do
 		skip "$t without the module" "$why"
 	done
 else
@@ -416,6 +554,35 @@ else
 		: >"$tmp/out"
 		: >"$tmp/err"
 		fail "valid commands without the module" "failed:$bad"
+	fi
+
+	# A valid state file is read whole before the kernel is asked.
+	run apply --kubernetes "$kube/cluster.json" --node node-a --dry-run
+	if [ "$rc" -eq 1 ] && sanitizer_clean && grep -qx "svcadm: $notloaded" "$tmp/err"; then
+		pass "apply --kubernetes without the module"
+	else
+		fail "apply --kubernetes without the module" "exit status $rc, expected 1"
+	fi
+	run apply -f "$kube/cluster.node-c.zone-b.state.json"
+	if [ "$rc" -eq 1 ] && sanitizer_clean && grep -qx "svcadm: $notloaded" "$tmp/err"; then
+		pass "derived state read back with -f without the module"
+	else
+		fail "derived state read back with -f without the module" "exit status $rc, expected 1"
+	fi
+
+	cat >"$tmp/state.json" <<-'EOF'
+	{"services": [{"proto": "tcp", "address": "10.96.0.10", "port": 80,
+	  "affinity": "client-ip", "affinity_timeout": 600,
+	  "backends": [{"address": "10.0.2.1", "port": 8080, "state": "terminating"},
+	               {"address": "10.0.2.2", "port": 8080, "state": "active"}]},
+	 {"proto": "udp", "address": "10.96.0.10", "port": 53, "affinity": "none"}]}
+	EOF
+	run apply -f "$tmp/state.json"
+	if [ "$rc" -eq 1 ] && sanitizer_clean && grep -qx "svcadm: $notloaded" "$tmp/err"; then
+		pass "state file with affinity and backend states without the module"
+	else
+		fail "state file with affinity and backend states without the module" \
+		     "exit status $rc, expected 1"
 	fi
 fi
 
