@@ -5,7 +5,8 @@ own loader format, to stdout.
 
     gen.py FORMAT N BACKENDS [--lane] [--change]
 
-FORMAT: svcadm (svcadm argument lines, one per object), ipvsadm (ipvsadm -R),
+FORMAT: svcadm (svcadm argument lines, one per object), state (the JSON state
+that svcadm apply reads, docs/state-format.md), ipvsadm (ipvsadm -R),
 vips (ip -batch: the VIPs on IPVS's dummy device kube-ipvs0), nft (nft -f,
 kube-proxy's nftables layout), iptables (iptables-restore, kube-proxy's
 iptables layout).
@@ -18,9 +19,10 @@ runs need on VIP(M), next to it: UDP port 80 (the two real backends) and TCP por
 (iperf3 on 10.0.2.1 only: its control and data connections must meet the
 same server). --change writes instead the one change that the control-plane
 figure times, a new backend 10.0.2.3 for service M, as kube-proxy would send
-it.
+it; for state, the whole desired state after that change.
 """
 
+import json
 import sys
 
 PORT, BE_PORT, BULK_PORT = 80, 8080, 5201
@@ -66,6 +68,19 @@ def svcadm(svcs, new=None):
         out.append(f"service add {proto} {v}:{port}")
         out += [f"backend add {proto} {v}:{port} {b}" for b in bes]
     return out
+
+
+def state(svcs, new=None):
+    """svcadm apply's input; with new, the state with the change made."""
+    out = []
+    for name, proto, v, port, bes in svcs:
+        if new and name == new[0]:
+            bes = new[1]
+        out.append({"proto": proto, "address": v, "port": port,
+                    "backends": [{"address": b.rsplit(":", 1)[0],
+                                  "port": int(b.rsplit(":", 1)[1])}
+                                 for b in bes]})
+    return [json.dumps({"services": out}, separators=(",", ":"))]
 
 
 def ipvsadm(svcs, new=None):
@@ -160,10 +175,13 @@ def main():
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     if len(args) != 3:
         sys.exit(__doc__)
-    gen = {"svcadm": svcadm, "ipvsadm": ipvsadm, "vips": vips, "nft": nft,
-           "iptables": iptables}[args[0]]
+    gen = {"svcadm": svcadm, "state": state, "ipvsadm": ipvsadm, "vips": vips,
+           "nft": nft, "iptables": iptables}[args[0]]
     n, nbe = int(args[1]), int(args[2])
-    if "--change" in sys.argv:
+    if "--change" in sys.argv and gen is state:
+        svc, new = change(n, nbe)
+        lines = state(list(services(n, nbe, False)), (svc[0], new))
+    elif "--change" in sys.argv:
         svc, new = change(n, nbe)
         lines = gen([svc], new)
     else:

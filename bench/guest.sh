@@ -318,11 +318,11 @@ cp_step() {
 		bounded sys "$s" vips "$ns" "$d"
 		extra=", \"vips_seconds\": $ELAPSED, \"vips_status\": \"$STATUS\""
 	fi
-	if has "$s" messages; then
-		extra+=", \"messages\": $(sys "$s" messages "$d"), \"change_messages\": $(sys "$s" messages "$d/change")"
-	fi
 	bounded sys "$s" load "$ns" "$d"
 	rec="{\"kind\": \"cp\", \"round\": $r, \"system\": \"$s\", \"n\": $n, \"backends\": $nb, \"load_seconds\": $ELAPSED, \"load_status\": \"$STATUS\"$extra"
+	if has "$s" messages; then
+		rec+=", \"messages\": $(sys "$s" messages "$d")"
+	fi
 	log "cp $s ${n}x$nb: load ${ELAPSED}s $STATUS"
 	if ((nb == 2)); then
 		if [[ $STATUS != ok && $s == svclb ]]; then
@@ -334,6 +334,9 @@ cp_step() {
 		if [[ $STATUS == ok ]]; then
 			bounded sys "$s" change "$ns" "$d/change"
 			rec+=", \"change_seconds\": $ELAPSED, \"change_status\": \"$STATUS\""
+			if has "$s" messages; then
+				rec+=", \"change_messages\": $(sys "$s" messages "$d/change")"
+			fi
 			log "cp $s ${n}x$nb: change ${ELAPSED}s $STATUS"
 		fi
 	fi

@@ -39,6 +39,8 @@ TESTS=(
 	"unload.sh"
 	"concurrency.sh"
 	"apply.sh"
+	"kubernetes.sh"
+	"scale.sh"
 	"hairpin.sh"
 	"sched.sh"
 	"maglev.sh"
