@@ -83,9 +83,9 @@ n_b0=$(json_get "sum(1 for f in d['flows'] if f['proto'] == 'udp' and f['backend
 parts=$(ip netns exec "$NS_N" "$PY" - "$SELFTESTS/lib" <<-'EOF'
 	import sys
 	sys.path.insert(0, sys.argv[1])
-	from genl import Genl, NLM_F_DUMP
+	from genl import CMD, Genl, NLM_F_DUMP
 	g = Genl()
-	g.send(11, flags=NLM_F_DUMP)
+	g.send(CMD["FLOW_GET"], flags=NLM_F_DUMP)
 	reads = n = 0
 	import struct
 	done = False
@@ -94,7 +94,7 @@ parts=$(ip netns exec "$NS_N" "$PY" - "$SELFTESTS/lib" <<-'EOF'
 	    reads += 1
 	    while len(data) >= 16:
 	        mlen, mtype = struct.unpack_from("=IH", data)
-	        if mtype == 3:
+	        if mtype in (2, 3):  # NLMSG_ERROR, NLMSG_DONE
 	            done = True
 	            break
 	        n += 1
