@@ -47,9 +47,10 @@ diag "node-a to node-c: $out"
 check "node-a to node-c: only the difference is sent, as the dry run planned" \
 	json_check "d['messages'] == d['created'] + d['replaced'] + d['deleted'] > 0 and
 		d['unchanged'] > 0 and d['failed'] == [] and
-		(d['created'], d['replaced'], d['deleted']) == ($(json_get "d['created'], d['replaced'], d['deleted']" <<<"$plan_c"))" <<<"$out"
+		(d['created'], d['replaced'], d['deleted']) == $(json_get "(d['created'], d['replaced'], d['deleted'])" <<<"$plan_c")" <<<"$out"
 svcadm_n save >"$dir/c.saved"
 check "node-c: save prints exactly the derived state" cmp -s "$dir/c.json" "$dir/c.saved"
+diff "$dir/c.json" "$dir/c.saved" | head -20 | sed 's/^/# /'
 
 # The state format alone: affinity and a terminating backend round-trip.
 cat >"$dir/s.json" <<EOF

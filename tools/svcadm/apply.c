@@ -648,7 +648,9 @@ static struct nl_msg *op_msg(struct svclb_nl *nl, const struct op *op)
 				goto full;
 			nla_nest_end(msg, bnest);
 		}
-		nla_nest_end(msg, list);
+		/* Empty, it says "no backend": libnl would drop it. */
+		if (nla_nest_end_keep_empty(msg, list) < 0)
+			goto full;
 	}
 	nla_nest_end(msg, nest);
 	return msg;
