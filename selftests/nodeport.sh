@@ -34,7 +34,8 @@ for family in 4 6; do
 		any=:: node1=fd00:1::1 node2=fd00:2::fe loop=::1
 	fi
 	for proto in tcp udp; do
-		svcadm_n service add $proto "$(ep $any 30080)"
+		# rr: every backend is reached by a few requests.
+		svcadm_n service add $proto "$(ep $any 30080)" sched rr
 		for b in "${BACKENDS[@]:1}"; do
 			svcadm_n backend add $proto "$(ep $any 30080)" "$(ep "$b" 8080)"
 		done
