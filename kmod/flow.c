@@ -94,8 +94,8 @@ void svclb_flow_delete(struct svclb_net *sn, struct svclb_flow *flow)
 	call_rcu(&flow->rcu, svclb_flow_free_rcu);
 }
 
-static bool svclb_flow_stale(struct svclb_net *sn, struct svclb_flow *flow,
-			     u32 now)
+static bool svclb_flow_stale(const struct svclb_net *sn,
+			     const struct svclb_flow *flow, u32 now)
 {
 	return READ_ONCE(flow->be->dead) || svclb_flow_expired(sn, flow, now);
 }
@@ -208,58 +208,9 @@ void svclb_gc_now(struct svclb_net *sn)
 }
 
 /*
- * Remove stale flows, or every flow when @all. The walk yields the CPU only
- * while it stands on a flow that is still in the table: restarting from a
- * removed one would skip its successor.
- */
-static void svclb_flow_sweep(struct svclb_net *sn, bool all)
-{
-	struct rhashtable_iter iter;
-	struct svclb_flow *flow;
-	u32 now = jiffies;
-
-	rhashtable_walk_enter(&sn->flows_orig, &iter);
-	rhashtable_walk_start(&iter);
-	while ((flow = rhashtable_walk_next(&iter))) {
-		if (IS_ERR(flow)) {
-			if (PTR_ERR(flow) == -EAGAIN)
-				continue;
-			break;
-		}
-		if (all || svclb_flow_stale(sn, flow, now)) {
-			svclb_flow_delete(sn, flow);
-			continue;
-		}
-		if (need_resched()) {
-			rhashtable_walk_stop(&iter);
-			cond_resched();
-			rhashtable_walk_start(&iter);
-		}
-	}
-	rhashtable_walk_stop(&iter);
-	rhashtable_walk_exit(&iter);
-}
-
-static void svclb_flow_gc(struct work_struct *work)
-{
-	struct svclb_net *sn = container_of(to_delayed_work(work),
-					    struct svclb_net, gc_work);
-
-	svclb_flow_sweep(sn, false);
-	svclb_affinity_sweep(sn, false);
-	if (atomic_read(&sn->nr_flows) || atomic_read(&sn->nr_affinity))
-		queue_delayed_work(system_power_efficient_wq, &sn->gc_work,
-				   SVCLB_GC_INTERVAL);
-}
-
-void svclb_flow_flush(struct svclb_net *sn)
-{
-	svclb_flow_sweep(sn, true);
-}
-
-/*
- * Remove the flows @match picks, as svclb_flow_sweep() does, and return how
- * many. May sleep.
+ * Remove the flows @match picks and return how many. May sleep. The walk
+ * yields the CPU only while it stands on a flow that is still in the table:
+ * restarting from a removed one would skip its successor.
  */
 unsigned int svclb_flow_purge(struct svclb_net *sn,
 			      bool (*match)(const struct svclb_flow *flow,
@@ -292,6 +243,45 @@ unsigned int svclb_flow_purge(struct svclb_net *sn,
 	rhashtable_walk_stop(&iter);
 	rhashtable_walk_exit(&iter);
 	return n;
+}
+
+struct svclb_sweep {
+	struct svclb_net *sn;
+	u32 now;
+	bool all;
+};
+
+static bool svclb_flow_sweep_match(const struct svclb_flow *flow,
+				   const void *arg)
+{
+	const struct svclb_sweep *w = arg;
+
+	return w->all || svclb_flow_stale(w->sn, flow, w->now);
+}
+
+/* Remove stale flows, or every flow when @all. */
+static void svclb_flow_sweep(struct svclb_net *sn, bool all)
+{
+	struct svclb_sweep w = { .sn = sn, .now = jiffies, .all = all };
+
+	svclb_flow_purge(sn, svclb_flow_sweep_match, &w);
+}
+
+static void svclb_flow_gc(struct work_struct *work)
+{
+	struct svclb_net *sn = container_of(to_delayed_work(work),
+					    struct svclb_net, gc_work);
+
+	svclb_flow_sweep(sn, false);
+	svclb_affinity_sweep(sn, false);
+	if (atomic_read(&sn->nr_flows) || atomic_read(&sn->nr_affinity))
+		queue_delayed_work(system_power_efficient_wq, &sn->gc_work,
+				   SVCLB_GC_INTERVAL);
+}
+
+void svclb_flow_flush(struct svclb_net *sn)
+{
+	svclb_flow_sweep(sn, true);
 }
 
 int svclb_flow_net_init(struct svclb_net *sn)
