@@ -48,6 +48,8 @@ static const struct nla_policy svclb_cfg_policy[SVCLB_CFG_A_MAX + 1] = {
 	[SVCLB_CFG_A_MASQ_MASK] = { .type = NLA_U32 },
 	[SVCLB_CFG_A_SEED] = { .type = NLA_U64 },
 	[SVCLB_CFG_A_AFFINITY_ENTRIES] = { .type = NLA_U32 },
+	[SVCLB_CFG_A_MAX_SERVICES] = { .type = NLA_U32 },
+	[SVCLB_CFG_A_MAX_BACKENDS] = { .type = NLA_U32 },
 };
 
 static const struct nla_policy svclb_lk_policy[SVCLB_LK_A_MAX + 1] = {
@@ -357,6 +359,7 @@ static int svclb_parse_be_list(struct genl_info *info,
 			       struct svclb_be_spec **specsp,
 			       struct svclb_be_spec ***sortedp, unsigned int *np)
 {
+	struct svclb_net *sn = svclb_pernet(genl_info_net(info));
 	struct netlink_ext_ack *extack = info->extack;
 	struct nlattr *tb[SVCLB_BE_A_MAX + 1];
 	struct svclb_be_spec *specs, **sorted, *dup;
@@ -370,9 +373,9 @@ static int svclb_parse_be_list(struct genl_info *info,
 					    "a backend list holds only SVCLB_A_BACKEND nests");
 			return -EINVAL;
 		}
-		if (++n > SVCLB_BACKENDS_MAX) {
+		if (++n > READ_ONCE(sn->max_backends)) {
 			NL_SET_ERR_MSG_ATTR(extack, list,
-					    "more backends than a service may have");
+					    "more backends than a service may have (max-backends)");
 			return -E2BIG;
 		}
 	}
@@ -465,6 +468,9 @@ static int svclb_service_new(struct sk_buff *skb, struct genl_info *info)
 	kvfree(specs);
 	if (PTR_ERR_OR_ZERO(svc) == -EEXIST)
 		NL_SET_ERR_MSG(info->extack, "service already exists");
+	if (PTR_ERR_OR_ZERO(svc) == -ENOSPC)
+		NL_SET_ERR_MSG(info->extack,
+			       "the namespace has the most services allowed (max-services)");
 	return svclb_notify(info, svclb_explain(info, PTR_ERR_OR_ZERO(svc)));
 }
 
@@ -634,6 +640,11 @@ static int svclb_backend_new(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_MSG(info->extack, "backend already exists");
 		return -EEXIST;
 	}
+	if (svc->nr_backends >= READ_ONCE(svc->sn->max_backends)) {
+		NL_SET_ERR_MSG(info->extack,
+			       "the service has the most backends allowed (max-backends)");
+		return -E2BIG;
+	}
 	err = svclb_backend_add(svc, &spec.addr, spec.port, spec.weight,
 				spec.state);
 	return svclb_notify(info, svclb_explain(info, err));
@@ -722,7 +733,11 @@ static int svclb_config_get(struct sk_buff *skb, struct genl_info *info)
 	    nla_put_u64_64bit(msg, SVCLB_CFG_A_SEED, READ_ONCE(sn->seed),
 			      SVCLB_CFG_A_PAD) ||
 	    nla_put_u32(msg, SVCLB_CFG_A_AFFINITY_ENTRIES,
-			max(atomic_read(&sn->nr_affinity), 0)))
+			max(atomic_read(&sn->nr_affinity), 0)) ||
+	    nla_put_u32(msg, SVCLB_CFG_A_MAX_SERVICES,
+			READ_ONCE(sn->max_services)) ||
+	    nla_put_u32(msg, SVCLB_CFG_A_MAX_BACKENDS,
+			READ_ONCE(sn->max_backends)))
 		goto nospace;
 	nla_nest_end(msg, nest);
 	genlmsg_end(msg, hdr);
@@ -776,6 +791,19 @@ static int svclb_config_set(struct sk_buff *skb, struct genl_info *info)
 				    "the flow table bound must be at least 1");
 		return -ERANGE;
 	}
+	if (tb[SVCLB_CFG_A_MAX_SERVICES] &&
+	    !nla_get_u32(tb[SVCLB_CFG_A_MAX_SERVICES])) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[SVCLB_CFG_A_MAX_SERVICES],
+				    "max-services must be at least 1");
+		return -ERANGE;
+	}
+	if (tb[SVCLB_CFG_A_MAX_BACKENDS] &&
+	    (!nla_get_u32(tb[SVCLB_CFG_A_MAX_BACKENDS]) ||
+	     nla_get_u32(tb[SVCLB_CFG_A_MAX_BACKENDS]) > SVCLB_BACKENDS_MAX)) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[SVCLB_CFG_A_MAX_BACKENDS],
+				    "max-backends must be 1 to 65521");
+		return -ERANGE;
+	}
 	if (tb[SVCLB_CFG_A_MASQ_MARK]) {
 		mark = nla_get_u32(tb[SVCLB_CFG_A_MASQ_MARK]);
 		mask = mark;
@@ -801,6 +829,12 @@ static int svclb_config_set(struct sk_buff *skb, struct genl_info *info)
 	WRITE_ONCE(sn->masq, (u64)mask << 32 | mark);
 	if (tb[SVCLB_CFG_A_SEED])
 		WRITE_ONCE(sn->seed, nla_get_u64(tb[SVCLB_CFG_A_SEED]));
+	if (tb[SVCLB_CFG_A_MAX_SERVICES])
+		WRITE_ONCE(sn->max_services,
+			   nla_get_u32(tb[SVCLB_CFG_A_MAX_SERVICES]));
+	if (tb[SVCLB_CFG_A_MAX_BACKENDS])
+		WRITE_ONCE(sn->max_backends,
+			   nla_get_u32(tb[SVCLB_CFG_A_MAX_BACKENDS]));
 	return svclb_notify(info, 0);
 }
 

@@ -12,7 +12,7 @@
 
 static int lc_build(struct svclb_be_set *set)
 {
-	atomic_t *next = kmalloc(sizeof(*next), GFP_KERNEL);
+	atomic_t *next = kmalloc(sizeof(*next), GFP_KERNEL_ACCOUNT);
 
 	if (!next)
 		return -ENOMEM;

@@ -166,12 +166,12 @@ static int maglev_build(struct svclb_be_set *set)
 		return -E2BIG;
 	start = ktime_get();
 	size = maglev_size(n);
-	mg = kzalloc(sizeof(*mg), GFP_KERNEL);
+	mg = kzalloc(sizeof(*mg), GFP_KERNEL_ACCOUNT);
 	if (!mg)
 		return -ENOMEM;
 	mg->size = size;
 	mg->wide = n > U8_MAX;
-	mg->slots = kvmalloc(maglev_bytes(size, mg->wide), GFP_KERNEL);
+	mg->slots = kvmalloc(maglev_bytes(size, mg->wide), GFP_KERNEL_ACCOUNT);
 	turns = kvmalloc_array(n, sizeof(*turns), GFP_KERNEL);
 	taken = bitmap_zalloc(size, GFP_KERNEL);
 	if (!mg->slots || !turns || !taken)

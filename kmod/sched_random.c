@@ -20,7 +20,7 @@ static int rnd_build(struct svclb_be_set *set)
 	unsigned int i;
 	u64 sum = 0;
 
-	r = kvmalloc(struct_size(r, upto, set->n), GFP_KERNEL);
+	r = kvmalloc(struct_size(r, upto, set->n), GFP_KERNEL_ACCOUNT);
 	if (!r)
 		return -ENOMEM;
 	for (i = 0; i < set->n; i++) {

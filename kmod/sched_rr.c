@@ -10,7 +10,7 @@
 
 static int rr_build(struct svclb_be_set *set)
 {
-	atomic_t *next = kmalloc(sizeof(*next), GFP_KERNEL);
+	atomic_t *next = kmalloc(sizeof(*next), GFP_KERNEL_ACCOUNT);
 
 	if (!next)
 		return -ENOMEM;

@@ -23,7 +23,7 @@ struct wrr {
 
 static int wrr_build(struct svclb_be_set *set)
 {
-	struct wrr *w = kzalloc(struct_size(w, be, set->n), GFP_KERNEL);
+	struct wrr *w = kzalloc(struct_size(w, be, set->n), GFP_KERNEL_ACCOUNT);
 	unsigned int i;
 
 	if (!w)

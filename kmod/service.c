@@ -19,6 +19,8 @@ static const struct rhashtable_params svc_params = {
 int svclb_service_net_init(struct svclb_net *sn)
 {
 	INIT_LIST_HEAD(&sn->service_list);
+	sn->max_services = SVCLB_SERVICES_DEFAULT;
+	sn->max_backends = SVCLB_BACKENDS_MAX;
 	return rhashtable_init(&sn->services, &svc_params);
 }
 
@@ -73,7 +75,7 @@ static struct svclb_stats __percpu *svclb_stats_alloc(void)
 	struct svclb_stats __percpu *stats;
 	int cpu;
 
-	stats = alloc_percpu(struct svclb_stats);
+	stats = alloc_percpu_gfp(struct svclb_stats, GFP_KERNEL_ACCOUNT);
 	if (!stats)
 		return NULL;
 	for_each_possible_cpu(cpu)
@@ -145,7 +147,7 @@ static int svclb_service_rebuild(struct svclb_service *svc,
 			n += svclb_backend_usable(be, exclude, state);
 	}
 	if (n) {
-		set = kzalloc(struct_size(set, be, n), GFP_KERNEL);
+		set = kzalloc(struct_size(set, be, n), GFP_KERNEL_ACCOUNT);
 		if (!set)
 			return -ENOMEM;
 		set->sched = svc->sched;
@@ -176,7 +178,8 @@ static void svclb_backend_unlink(struct svclb_backend *be);
 /*
  * Create a service with @conf and the @n backends @specs, also sorted in
  * @sorted (see svclb_spec_sort()). It is complete, backend set included,
- * before it becomes visible.
+ * before it becomes visible. -EEXIST if it exists, -ENOSPC if the namespace
+ * has max_services already.
  */
 struct svclb_service *svclb_service_create(struct svclb_net *sn,
 					   const struct svclb_svc_key *key,
@@ -192,7 +195,9 @@ struct svclb_service *svclb_service_create(struct svclb_net *sn,
 
 	if (svclb_service_lookup(sn, key))
 		return ERR_PTR(-EEXIST);
-	svc = kzalloc(sizeof(*svc), GFP_KERNEL);
+	if (sn->nr_services >= READ_ONCE(sn->max_services))
+		return ERR_PTR(-ENOSPC);
+	svc = kzalloc(sizeof(*svc), GFP_KERNEL_ACCOUNT);
 	if (!svc)
 		return ERR_PTR(-ENOMEM);
 	svc->stats = svclb_stats_alloc();
@@ -326,7 +331,7 @@ static struct svclb_backend *svclb_backend_alloc(struct svclb_service *svc,
 {
 	struct svclb_backend *be;
 
-	be = kzalloc(sizeof(*be), GFP_KERNEL);
+	be = kzalloc(sizeof(*be), GFP_KERNEL_ACCOUNT);
 	if (!be)
 		return NULL;
 	be->stats = svclb_stats_alloc();

@@ -159,6 +159,8 @@ struct svclb_net {
 	struct list_head service_list;
 	unsigned int nr_services;	/* written under lock, read locklessly */
 	unsigned int nr_nodeports;	/* the same, services on 0.0.0.0 or :: */
+	unsigned int max_services;
+	unsigned int max_backends;	/* per service */
 	u32 genid;			/* never 0; see svclb_changed() */
 
 	struct rhashtable flows_orig;
@@ -207,9 +209,6 @@ int svclb_service_net_init(struct svclb_net *sn);
 void svclb_service_net_exit(struct svclb_net *sn);
 struct svclb_service *svclb_service_lookup(struct svclb_net *sn,
 					   const struct svclb_svc_key *key);
-
-/* The most backends one service may have. */
-#define SVCLB_BACKENDS_MAX	65521
 
 /* What a service is created with, besides its key and backends. */
 struct svclb_svc_conf {

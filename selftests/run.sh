@@ -18,6 +18,7 @@ TESTS=(
 	"nlfuzz.sh"
 	"svcadm.sh"
 	"netns.sh"
+	"limits.sh"
 	"datapath.sh"
 	"datapath.sh --ipv6"
 	"local.sh"

@@ -26,6 +26,7 @@ created() { svcadm_n list -j | json_get "sum(s['stats']['flows'] for s in d['ser
 check "defaults: tcp 86400 s, closing 120 s, udp 60 s, sctp 3600 s, 1048576 flows, no mark, seed 0" \
 	json_check "d == {'timeout-tcp-syn': 30, 'timeout-tcp': 86400, 'timeout-tcp-closing': 120,
 		'timeout-udp': 60, 'timeout-sctp': 3600, 'max-flows': 1048576, 'flows': 0,
+		'max-services': 65536, 'max-backends': 65521,
 		'masq-mark': 0, 'masq-mask': 0, 'seed': 0, 'affinity-entries': 0}" \
 	<<<"$(svcadm_n config -j)"
 svcadm_n config timeout-udp 4 timeout-tcp-closing 4 timeout-sctp 99

@@ -33,7 +33,7 @@ from genl import (NLM_F_ACK, NLM_F_ACK_TLVS, NLM_F_CAPPED, NLM_F_DUMP,  # noqa: 
                   NLM_F_REQUEST, NLMSG_DONE, NLMSG_ERROR, NLMSGERR_ATTR_MSG,
                   SOL_NETLINK, NETLINK_CAP_ACK, Genl, parse_attrs)
 
-EINVAL, ENOENT, EEXIST, ERANGE, E2BIG = 22, 2, 17, 34, 7
+EINVAL, ENOENT, EEXIST, ERANGE, E2BIG, ENOSPC = 22, 2, 17, 34, 7, 28
 EAFNOSUPPORT, EPROTONOSUPPORT, EOPNOTSUPP = 97, 93, 95
 NLA_F_NESTED, NLA_F_NET_BYTEORDER = 0x8000, 0x4000
 NLM_F_ECHO = 0x8
@@ -50,7 +50,7 @@ A_SERVICE, A_BACKEND, A_CONFIG, A_LOOKUP, A_FLOW = 1, 2, 3, 4, 5
 B_ADDR, B_PORT, B_WEIGHT, B_STATS, B_STATE = range(1, 6)
 CFG_TIMEOUTS = list(range(1, 6))
 (CFG_MAX_FLOWS, CFG_FLOWS, CFG_MASQ_MARK, CFG_MASQ_MASK, CFG_SEED, CFG_PAD,
- CFG_AFFINITY_ENTRIES) = range(6, 13)
+ CFG_AFFINITY_ENTRIES, CFG_MAX_SERVICES, CFG_MAX_BACKENDS) = range(6, 15)
 LK_CLIENT_ADDR, LK_CLIENT_PORT, LK_MAX = 1, 2, 7
 WEIGHT_MAX, TIMEOUT_MAX, BACKENDS_MAX = 65535, 2000000, 65521
 AFFINITY_TIMEOUT_DEFAULT = 10800
@@ -64,7 +64,8 @@ SVC_POL = ({S_FAMILY: "u16", S_PROTO: "u8", S_ADDR: "bin", S_PORT: "u16",
             S_AFFINITY_TIMEOUT: "u32"}, 10)
 CFG_POL = ({**{t: "u32" for t in CFG_TIMEOUTS}, CFG_MAX_FLOWS: "u32",
             CFG_FLOWS: "u32", CFG_MASQ_MARK: "u32", CFG_MASQ_MASK: "u32",
-            CFG_SEED: "u64", CFG_AFFINITY_ENTRIES: "u32"}, 12)
+            CFG_SEED: "u64", CFG_AFFINITY_ENTRIES: "u32",
+            CFG_MAX_SERVICES: "u32", CFG_MAX_BACKENDS: "u32"}, 14)
 LK_POL = ({LK_CLIENT_ADDR: "bin", LK_CLIENT_PORT: "u16"}, LK_MAX)
 TOP_POL = ({A_SERVICE: ("nest", SVC_POL), A_BACKEND: ("nest", BE_POL),
             A_CONFIG: ("nest", CFG_POL), A_LOOKUP: ("nest", LK_POL),
@@ -311,8 +312,8 @@ class Model:
                 raise Invalid(EINVAL, False, "not a backend in the list")
             items.append(data[off:off + alen])
             off += (alen + 3) & ~3
-        if len(items) > BACKENDS_MAX:
-            raise Invalid(E2BIG, False, "too many backends")
+        if len(items) > self.config[CFG_MAX_BACKENDS]:
+            raise Invalid(E2BIG, False, "more backends than max-backends")
         specs = []
         for item in items:
             if not struct.unpack_from("=H", item, 2)[0] & NLA_F_NESTED:
@@ -400,6 +401,8 @@ class Model:
                 if S_BACKENDS in tb else {}
             if key in self.svcs:
                 raise Invalid(EEXIST, False, "service exists")
+            if len(self.svcs) >= self.config[CFG_MAX_SERVICES]:
+                raise Invalid(ENOSPC, False, "max-services reached")
             return (cmd, key, sched, flags, bes, aff)
         if cmd in (C_SVC_SET, C_SVC_DEL, C_LOOKUP):
             key, tb = self.lookup(attrs, cmd)
@@ -421,6 +424,9 @@ class Model:
                 raise Invalid(EEXIST, False, "backend exists")
             if cmd != C_BE_NEW and not exists:
                 raise Invalid(ENOENT, False, "no such backend")
+            if (cmd == C_BE_NEW and
+                    len(self.svcs[key][2]) >= self.config[CFG_MAX_BACKENDS]):
+                raise Invalid(E2BIG, False, "max-backends reached")
             return (cmd, key, be, weight, state)
         # C_CFG_SET
         if A_CONFIG not in attrs:
@@ -435,6 +441,11 @@ class Model:
                 raise Invalid(ERANGE, False, "timeout out of range")
         if CFG_MAX_FLOWS in tb and not get(tb, CFG_MAX_FLOWS, "I"):
             raise Invalid(ERANGE, False, "flow bound 0")
+        if CFG_MAX_SERVICES in tb and not get(tb, CFG_MAX_SERVICES, "I"):
+            raise Invalid(ERANGE, False, "max-services 0")
+        if CFG_MAX_BACKENDS in tb and not (
+                1 <= get(tb, CFG_MAX_BACKENDS, "I") <= BACKENDS_MAX):
+            raise Invalid(ERANGE, False, "max-backends out of range")
         new = {t: get(tb, t, "Q" if t == CFG_SEED else "I") for t in tb}
         # A mark given alone comes with a mask of its own bits.
         if CFG_MASQ_MARK in new and CFG_MASQ_MASK not in new:
@@ -547,6 +558,13 @@ class Gen:
             if r.random() < 0.3:
                 cfg.append(u32(CFG_MAX_FLOWS, r.choice(
                     (1, 1000, 1 << 20, 0xffffffff))))
+            # Bounds small enough to be reached, and back to roomy ones.
+            if r.random() < 0.1:
+                cfg.append(u32(CFG_MAX_SERVICES, r.choice(
+                    (0, 1, 3, 8, 65536, 0xffffffff))))
+            if r.random() < 0.1:
+                cfg.append(u32(CFG_MAX_BACKENDS, r.choice(
+                    (0, 1, 2, 4, BACKENDS_MAX, BACKENDS_MAX + 1))))
             if r.random() < 0.2:
                 cfg.append(u64(CFG_SEED, r.choice((0, 1, r.getrandbits(64)))))
             top.append(nested(A_CONFIG, cfg))

@@ -867,6 +867,34 @@ static int apply_args(const struct command *cmd, int argc, char **argv,
 	return 0;
 }
 
+/*
+ * Whether the kernel's bounds admit the state @want: checked before sending
+ * anything, so that a state past them changes nothing.
+ */
+static bool check_limits(struct svclb_nl *nl, const struct table *want)
+{
+	uint32_t max_services, max_backends;
+	char name[SERVICE_NAME_LEN];
+
+	if (config_get_u32(nl, SVCLB_CFG_A_MAX_SERVICES, &max_services) ||
+	    config_get_u32(nl, SVCLB_CFG_A_MAX_BACKENDS, &max_backends))
+		return false;
+	if (want->nr > max_services) {
+		report_error("the state has %zu services, more than max-services (%u); nothing was changed",
+			     want->nr, max_services);
+		return false;
+	}
+	for (size_t i = 0; i < want->nr; i++) {
+		if (want->svcs[i].nr_backends <= max_backends)
+			continue;
+		service_name(&want->svcs[i], name, sizeof(name));
+		report_error("%s: %zu backends, more than max-backends (%u); nothing was changed",
+			     name, want->svcs[i].nr_backends, max_backends);
+		return false;
+	}
+	return true;
+}
+
 int cmd_apply(const struct command *cmd, int argc, char **argv)
 {
 	struct apply_args args = { 0 };
@@ -910,7 +938,7 @@ int cmd_apply(const struct command *cmd, int argc, char **argv)
 	if (svclb_nl_open(&nl))
 		goto out;
 	nl_open = true;
-	if (state_dump(&nl, &cur))
+	if (!check_limits(&nl, &want) || state_dump(&nl, &cur))
 		goto out;
 	table_sort(&want);
 	table_sort(&cur);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * svcadm config: show or change the namespace's timeouts, flow bound,
+ * svcadm config: show or change the namespace's timeouts, bounds,
  * masquerade mark and flow hash seed.
  */
 #include <errno.h>
@@ -28,6 +28,8 @@ static const struct {
 	{ .name = "timeout-udp", .attr = SVCLB_CFG_A_TIMEOUT_UDP },
 	{ .name = "timeout-sctp", .attr = SVCLB_CFG_A_TIMEOUT_SCTP },
 	{ .name = "max-flows", .attr = SVCLB_CFG_A_MAX_FLOWS },
+	{ .name = "max-services", .attr = SVCLB_CFG_A_MAX_SERVICES },
+	{ .name = "max-backends", .attr = SVCLB_CFG_A_MAX_BACKENDS },
 	{ .name = "masq-mark", .attr = SVCLB_CFG_A_MASQ_MARK, .hex = true },
 	{ .name = "masq-mask", .attr = SVCLB_CFG_A_MASQ_MASK, .hex = true },
 	{ .name = "seed", .attr = SVCLB_CFG_A_SEED, .u64 = true },
@@ -113,6 +115,26 @@ static int show(struct svclb_nl *nl)
 				       "%s %" PRIu64 "\n", keys[i].name, c.value[i]);
 	}
 	return finish_output();
+}
+
+int config_get_u32(struct svclb_nl *nl, int attr, uint32_t *value)
+{
+	struct config c = { 0 };
+	struct nl_msg *msg;
+	size_t k;
+
+	for (k = 0; k < NR_KEYS && keys[k].attr != attr; k++)
+		;
+	msg = svclb_nl_msg(nl, SVCLB_CMD_CONFIG_GET, NLM_F_REQUEST | NLM_F_ACK);
+	if (!msg || svclb_nl_dump(nl, msg, parse_config, &c))
+		return -1;
+	if (k == NR_KEYS || !c.have[k] || keys[k].u64) {
+		report_error("the kernel did not report its %s",
+			     k < NR_KEYS ? keys[k].name : "setting");
+		return -1;
+	}
+	*value = c.value[k];
+	return 0;
 }
 
 /* A value in decimal, or in 0x hexadecimal for a 64-bit or a hex key. */

@@ -177,7 +177,7 @@ static const struct command commands[] = {
 	{
 		"config", cmd_config,
 		"[-j|--json] [KEY VALUE]...",
-		"Show or change timeouts, the flow table bound, the mark and the seed",
+		"Show or change timeouts, the bounds, the mark and the seed",
 		"Without KEY VALUE pairs, show the settings of the network namespace\n"
 		"and the number of flows in its table; with them, change those settings.\n"
 		"Timeouts are in seconds, 1 to " STR(SVCLB_TIMEOUT_MAX) ", and apply at once to every flow.\n"
@@ -190,6 +190,10 @@ static const struct command commands[] = {
 		"  max-flows            the bound of the flow table: when it is full,\n"
 		"                       packets that would start a flow are dropped;\n"
 		"                       also the bound of the session affinity entries\n"
+		"  max-services         the most services the namespace may have\n"
+		"                       (" STR(SVCLB_SERVICES_DEFAULT) " by default); a service past it is refused\n"
+		"  max-backends         the most backends a service may have, 1 to\n"
+		"                       " STR(SVCLB_BACKENDS_MAX) " (the default); a backend past it is refused\n"
 		"  masq-mark            the packet mark set on requests to masquerade\n"
 		"                       (hairpin flows, services with flags masquerade);\n"
 		"                       0 turns marking off; sets masq-mask too unless given\n"

@@ -62,5 +62,8 @@ int cmd_monitor(const struct command *cmd, int argc, char **argv);
 
 /* The name svcadm config gives SVCLB_CFG_A_* attribute attr, or NULL. */
 const char *config_key_name(int attr);
+/* Read the u32 setting SVCLB_CFG_A_* attr into *value; 0 or -1 (reported). */
+struct svclb_nl;
+int config_get_u32(struct svclb_nl *nl, int attr, uint32_t *value);
 
 #endif

@@ -164,11 +164,18 @@
  *                       that must choose alike share it
  *     SVCLB_CFG_A_AFFINITY_ENTRIES: u32, the session affinity entries
  *                                   now (read-only)
+ *     SVCLB_CFG_A_MAX_SERVICES: u32, the most services the namespace may
+ *                               have (SVCLB_SERVICES_DEFAULT by default)
+ *     SVCLB_CFG_A_MAX_BACKENDS: u32, the most backends a service may have
+ *                               (SVCLB_BACKENDS_MAX by default)
  *
  * SVCLB_CMD_CONFIG_SET: change any of the settings above but FLOWS and
  * AFFINITY_ENTRIES.
  * Timeouts are 1 to SVCLB_TIMEOUT_MAX seconds and apply at once to every
- * flow; MAX_FLOWS is at least 1 and limits new flows only. A new SEED
+ * flow; MAX_FLOWS is at least 1 and limits new flows only; MAX_SERVICES is
+ * at least 1 and MAX_BACKENDS 1 to SVCLB_BACKENDS_MAX, and they limit what is
+ * added from then on: a creation past either fails with ENOSPC (services) or
+ * E2BIG (backends), and nothing present is removed. A new SEED
  * applies to new flows at once; existing flows keep their backends.
  *
  * The masquerade mark: requests from other hosts and namespaces
@@ -254,6 +261,8 @@
 #define SVCLB_WEIGHT_MAX	65535
 #define SVCLB_TIMEOUT_MAX	2000000
 #define SVCLB_AFFINITY_TIMEOUT_DEFAULT	10800
+#define SVCLB_SERVICES_DEFAULT	65536	/* the default of SVCLB_CFG_A_MAX_SERVICES */
+#define SVCLB_BACKENDS_MAX	65521	/* the most SVCLB_CFG_A_MAX_BACKENDS allows */
 
 #define SVCLB_MCGRP_EVENTS	"events"
 
@@ -364,6 +373,8 @@ enum svclb_cfg_attrs {
 	SVCLB_CFG_A_SEED,		/* u64 */
 	SVCLB_CFG_A_PAD,
 	SVCLB_CFG_A_AFFINITY_ENTRIES,	/* u32, read-only */
+	SVCLB_CFG_A_MAX_SERVICES,	/* u32 */
+	SVCLB_CFG_A_MAX_BACKENDS,	/* u32 */
 	__SVCLB_CFG_A_MAX
 };
 #define SVCLB_CFG_A_MAX (__SVCLB_CFG_A_MAX - 1)
