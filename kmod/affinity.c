@@ -138,7 +138,11 @@ unrecorded:
 	return be;
 }
 
-/* Remove expired entries and those of removed backends, or all when @all. */
+/*
+ * Remove expired entries and those of removed backends, or all when @all.
+ * As in svclb_flow_purge(), the walk yields only on an entry still in the
+ * table: restarting from a removed one would skip its successor.
+ */
 void svclb_affinity_sweep(struct svclb_net *sn, bool all)
 {
 	struct rhashtable_iter iter;
@@ -156,8 +160,10 @@ void svclb_affinity_sweep(struct svclb_net *sn, bool all)
 			break;
 		}
 		if (all || READ_ONCE(a->be->dead) ||
-		    svclb_affinity_expired(a, now))
+		    svclb_affinity_expired(a, now)) {
 			svclb_affinity_delete(sn, a);
+			continue;
+		}
 		if (need_resched()) {
 			rhashtable_walk_stop(&iter);
 			cond_resched();
@@ -174,11 +180,22 @@ int svclb_affinity_net_init(struct svclb_net *sn)
 	return rhashtable_init(&sn->affinity, &affinity_params);
 }
 
-/* The worker is stopped and the hooks are gone: nothing adds entries. */
+static void svclb_affinity_destroy(void *ptr, void *arg)
+{
+	struct svclb_affinity_entry *a = ptr;
+
+	atomic_dec(&((struct svclb_net *)arg)->nr_affinity);
+	call_rcu(&a->rcu, svclb_affinity_free_rcu);
+}
+
+/*
+ * The worker is stopped and the hooks are gone: nothing adds entries, though
+ * a packet that entered a hook before may still be reading one.
+ */
 void svclb_affinity_net_exit(struct svclb_net *sn)
 {
-	svclb_affinity_sweep(sn, true);
-	rhashtable_destroy(&sn->affinity);
+	rhashtable_free_and_destroy(&sn->affinity, svclb_affinity_destroy, sn);
+	WARN_ON_ONCE(atomic_read(&sn->nr_affinity));
 }
 
 int svclb_affinity_init(void)
