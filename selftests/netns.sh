@@ -4,7 +4,7 @@
 # CAP_NET_ADMIN in the user namespace that owns the network namespace.
 source "$(dirname "$0")/lib.sh"
 
-plan 7
+plan 8
 load_module || exit 1
 A=svclb-a-$$ B=svclb-b-$$
 ip netns add $A && ip netns add $B || exit 1
@@ -31,6 +31,15 @@ check "... and the table is unchanged" test "$(count $A)" = 2
 ip netns exec $A setpriv --reuid=65534 --regid=65534 --clear-groups \
 	--inh-caps=-all "$SVCADM" list >/dev/null 2>&1
 check "listing needs CAP_NET_ADMIN too" test $? = 1
+
+# Root of a user namespace that does not own the network namespace is not
+# its administrator.
+out=$(ip netns exec $A unshare --user --map-root-user \
+	"$SVCADM" service add tcp 10.96.0.5:80 2>&1)
+rc=$?
+diag "$out"
+check "root of another user namespace is refused, the table unchanged" \
+	test "$rc/$(count $A)" = 1/2
 
 # In a user namespace of its own, the same user administers its own netns.
 out=$(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \

@@ -2,10 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 # Observability: svcadm list -s, flows (listed whole and per service, in
 # several dump parts, removed by service, by backend and all at once), stats
-# --prometheus, and monitor printing change events from the multicast group.
+# --prometheus, and monitor printing change events from the multicast group;
+# no message of the family carries a kernel address.
 source "$(dirname "$0")/lib.sh"
 
-plan 24
+plan 25
 trap topo_cleanup EXIT
 load_module || exit 1
 topo_setup || exit 1
@@ -191,5 +192,15 @@ assert ev[14] == {"object": "flush"}, ev[14]
 check "monitor: changes of other namespaces are not seen" \
 	test -z "$(grep -v timeout-sctp "$other")" -a -s "$other"
 rm -f "$mon" "$monj" "$other"
+
+svcadm_n service add tcp "$TCP_VIP"
+svcadm_n backend add tcp "$TCP_VIP" "$B0"
+svcadm_n service add udp "$(ep $VIP6 53)"
+svcadm_n backend add udp "$(ep $VIP6 53)" "$(ep "${BACKENDS6[0]}" 8080)"
+client tcp $VIP 80 3 >/dev/null
+out=$(in_n "$PY" "$SELFTESTS/lib/nlpointers.py" 2>&1)
+rc=$?
+diag "$out"
+check "no kernel address in dumps, lookups, events and errors" test $rc = 0
 check "kernel log clean" dmesg_clean
 finish
