@@ -1,16 +1,32 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# A flood of new flows from many spoofed sources against a small flow table:
-# the table and the flow slab stay within the bound, the packets that find no
-# room are dropped and counted, an established flow goes on, and the table
-# drains once the flood is over. IPv4, then IPv6.
+# A flood of new flows from many spoofed sources against a small flow table,
+# TCP SYNs and UDP datagrams at once: the table and the flow slab stay within
+# the bound, the packets that find no room are dropped and counted, an
+# established flow goes on, and the table drains once the flood is over.
+# IPv4, then IPv6.
+#
+# usage: flood.sh [--sources N] [--rate PPS] [--max-flows N]
+#   --sources    spoofed sources of each protocol's flood (default 20000)
+#   --rate       packets per second of each flood, 0 for as fast as
+#                possible (default 5000)
+#   --max-flows  the bound of the flow table (default 200)
 source "$(dirname "$0")/lib.sh"
 
 MAX=200 SOURCES=20000 RATE=5000
+while (($#)); do
+	case $1 in
+	--sources) SOURCES=$2 ;;
+	--rate) RATE=$2 ;;
+	--max-flows) MAX=$2 ;;
+	*) echo "usage: flood.sh [--sources N] [--rate PPS] [--max-flows N]" >&2; exit 2 ;;
+	esac
+	shift 2 || exit 2
+done
 FLOOD=$SELFTESTS/lib/flood
 [[ -x $FLOOD ]] || make -s -C "$SELFTESTS/lib" >/dev/null || exit 1
 
-plan 12
+plan 10
 trap topo_cleanup EXIT
 load_module || exit 1
 topo_setup || exit 1
@@ -23,22 +39,28 @@ in_n ip route add 10.128.0.0/9 via 10.0.1.2
 in_n ip -6 route add fd00:ff::/64 via fd00:1::2
 in_b ip route add blackhole 10.128.0.0/9
 in_b ip -6 route add blackhole fd00:ff::/64
-svcadm_n config max-flows $MAX timeout-tcp-syn 2
+svcadm_n config max-flows $MAX timeout-tcp-syn 2 timeout-udp 2
 
 flows() { svcadm_n config -j | json_get "d['flows']"; }
 # Objects in use in the flow slab; SLUB may share it with other caches of
 # the same size, so only its growth counts.
 slab_objects() { read -r n _ </sys/kernel/slab/svclb_flow/objects && echo "$n"; }
-svc_stat() { # svc_stat KEY: a counter of the service on port 80
-	svcadm_n list -j | json_get "[s['stats']['$1'] for s in d['services'] if s['port'] == 80][0]"
+SLAB_SIZE=$(cat /sys/kernel/slab/svclb_flow/slab_size)
+svc_stat() { # svc_stat KEY PORT: a counter of the service on PORT
+	svcadm_n list -j | json_get "[s['stats']['$1'] for s in d['services'] if s['port'] == $2][0]"
 }
 
 for family in 4 6; do
 	use_family $family
 	svcadm_n flush
-	svcadm_n service add tcp "$(ep $VIP 80)"
-	for b in "${BACKENDS[@]}"; do
-		svcadm_n backend add tcp "$(ep $VIP 80)" "$(ep "$b" 8080)"
+	# The UDP backends' port has no server: the port unreachable errors
+	# for the spoofed sources go to the blackhole like the SYN-ACKs.
+	for svc in "tcp 80 8080" "udp 53 9"; do
+		read -r proto port be_port <<<"$svc"
+		svcadm_n service add "$proto" "$(ep $VIP "$port")"
+		for b in "${BACKENDS[@]}"; do
+			svcadm_n backend add "$proto" "$(ep $VIP "$port")" "$(ep "$b" "$be_port")"
+		done
 	done
 
 	# An established connection that exchanges data every 0.1 s.
@@ -64,32 +86,45 @@ print(json.dumps({'ok': ok, 'failed': failed}))" >"$TMP/established" 2>&1 &
 	for i in $(seq 50); do [[ $(flows) == 1 ]] && break; sleep 0.2; done
 
 	slab0=$(slab_objects)
-	in_c "$FLOOD" --sources $SOURCES --rate $RATE $VIP 80 >"$TMP/flood" &
-	flood=$!
-	BG_PIDS+=($flood)
+	start=$(date +%s.%N)
+	in_c "$FLOOD" --sources $SOURCES --rate $RATE $VIP 80 >"$TMP/tcp" &
+	tcp=$!
+	in_c "$FLOOD" --proto udp --sources $SOURCES --rate $RATE $VIP 53 >"$TMP/udp" &
+	udp=$!
+	BG_PIDS+=($tcp $udp)
 	max_flows=0 max_slab=$slab0
-	while kill -0 $flood 2>/dev/null; do
+	while kill -0 $tcp 2>/dev/null || kill -0 $udp 2>/dev/null; do
 		f=$(flows) o=$(slab_objects)
 		((f > max_flows)) && max_flows=$f
 		((o > max_slab)) && max_slab=$o
 		sleep 0.2
 	done
-	wait $flood
-	sent=$(json_get "d['sent']" <"$TMP/flood")
-	dropped=$(svc_stat dropped) created=$(svc_stat flows)
-	diag "IPv$family flood: $(cat "$TMP/flood"); flows at most $max_flows of $MAX;" \
-		"flow slab objects $slab0, at most $max_slab; $created flows created, $dropped dropped"
-	check "IPv$family: the flood sent $SOURCES SYNs from as many sources" \
-		test "$sent" -ge $((SOURCES * 9 / 10))
+	wait $tcp $udp
+	secs=$("$PY" -c "import time; print(max(time.time() - $start, 0.001))")
+	ok=1 summary=
+	for proto in tcp udp; do
+		port=$([[ $proto == tcp ]] && echo 80 || echo 53)
+		sent=$(json_get "d['sent']" <"$TMP/$proto")
+		dropped=$(svc_stat dropped $port) created=$(svc_stat flows $port)
+		summary+="$proto: $(cat "$TMP/$proto"), $created flows created, $dropped dropped; "
+		((sent >= SOURCES * 9 / 10)) || ok=0
+		# The packets that found no room were dropped and counted.
+		((dropped >= sent / 2 && dropped + created <= sent + 1)) || ok=0
+		eval "created_$proto=$created"
+	done
+	diag "IPv$family flood: $summary"
+	diag "IPv$family: flows at most $max_flows of $MAX; flow slab objects $slab0," \
+		"at most $max_slab ($(((max_slab - slab0) * SLAB_SIZE / 1024)) kB above the start);" \
+		"$("$PY" -c "print(round(($created_tcp + $created_udp) / $secs))") new flows/s held over $secs s"
+	check "IPv$family: TCP and UDP floods from $SOURCES sources each, the packets that found no room dropped and counted" \
+		test $ok = 1
 	check "IPv$family: the table never held more than $MAX flows" test "$max_flows" -le $MAX
 	check "IPv$family: the flow slab grew by at most the bound and some per-CPU caching" \
 		test $((max_slab - slab0)) -le $((MAX + 1024))
-	check "IPv$family: the SYNs that found no room were dropped and counted" \
-		test "$dropped" -ge $((sent / 2)) -a $((dropped + created)) -le $((sent + 1))
 
-	for i in $(seq 75); do [[ $(flows) == 1 ]] && break; sleep 0.2; done
+	for i in $(seq $((75 + MAX / 200))); do [[ $(flows) == 1 ]] && break; sleep 0.2; done
 	check "IPv$family: the table drains after the flood ($(flows) flow left: the established one)" \
-		test "$(flows)/$(svc_stat active_flows)" = 1/1
+		test "$(flows)/$(svc_stat active_flows 80)" = 1/1
 	touch "$TMP/stop"
 	wait $est
 	diag "IPv$family established connection: $(cat "$TMP/established"); slab objects now $(slab_objects)"
