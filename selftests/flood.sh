@@ -108,8 +108,10 @@ print(json.dumps({'ok': ok, 'failed': failed}))" >"$TMP/established" 2>&1 &
 		dropped=$(svc_stat dropped $port) created=$(svc_stat flows $port)
 		summary+="$proto: $(cat "$TMP/$proto"), $created flows created, $dropped dropped; "
 		((sent >= SOURCES * 9 / 10)) || ok=0
-		# The packets that found no room were dropped and counted.
-		((dropped >= sent / 2 && dropped + created <= sent + 1)) || ok=0
+		# Every packet made a flow or, finding no room, was dropped and
+		# counted (but for the few the stack may lose before svclb).
+		((dropped > 0 && dropped + created <= sent + 1 &&
+			dropped + created >= sent * 9 / 10)) || ok=0
 		eval "created_$proto=$created"
 	done
 	diag "IPv$family flood: $summary"
