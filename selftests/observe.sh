@@ -8,6 +8,7 @@ source "$(dirname "$0")/lib.sh"
 
 plan 25
 trap topo_cleanup EXIT
+dmesg_mark
 load_module || exit 1
 topo_setup || exit 1
 start_servers 8080 || { not_ok "servers start"; finish; }
