@@ -159,10 +159,13 @@ def main():
     w("### Control plane")
     w("")
     w("Seconds from an empty node namespace; each step bounded to "
-      f"{bound} s. svclb (svcadm): one svcadm invocation, i.e. one netlink "
-      "request, per service and per backend (svcadm has no batch command "
-      "yet). svclb (netlink, one socket): the same requests from one process "
-      "(bench/nlload.py, Python). The change adds a backend to one service.")
+      f"{bound} s. svclb (svcadm): `svcadm apply` of the whole desired state, "
+      "as a node agent runs it: one netlink message per service created or "
+      "changed, many to a `sendmsg()`; a change is the whole state again, of "
+      "which apply dumps the kernel's and sends the difference. svclb "
+      "(netlink, one socket): a request per service and per backend from one "
+      "process (bench/nlload.py, Python). The change adds a backend to one "
+      "service.")
     w("")
     cp_sys = [s for s in ["svclb", "svclb-nl", "ipvs", "nft", "iptables"]
               if any(k[0] == s for k in cp)]
