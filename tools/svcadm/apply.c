@@ -873,12 +873,15 @@ static int apply_args(const struct command *cmd, int argc, char **argv,
  */
 static bool check_limits(struct svclb_nl *nl, const struct table *want)
 {
-	uint32_t max_services, max_backends;
+	static const int attrs[] = { SVCLB_CFG_A_MAX_SERVICES,
+				     SVCLB_CFG_A_MAX_BACKENDS };
+	uint32_t max[2], max_services, max_backends;
 	char name[SERVICE_NAME_LEN];
 
-	if (config_get_u32(nl, SVCLB_CFG_A_MAX_SERVICES, &max_services) ||
-	    config_get_u32(nl, SVCLB_CFG_A_MAX_BACKENDS, &max_backends))
+	if (config_get_u32(nl, attrs, max, 2))
 		return false;
+	max_services = max[0];
+	max_backends = max[1];
 	if (want->nr > max_services) {
 		report_error("the state has %zu services, more than max-services (%u); nothing was changed",
 			     want->nr, max_services);

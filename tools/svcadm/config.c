@@ -117,23 +117,27 @@ static int show(struct svclb_nl *nl)
 	return finish_output();
 }
 
-int config_get_u32(struct svclb_nl *nl, int attr, uint32_t *value)
+int config_get_u32(struct svclb_nl *nl, const int *attrs, uint32_t *values,
+		   size_t n)
 {
 	struct config c = { 0 };
 	struct nl_msg *msg;
-	size_t k;
 
-	for (k = 0; k < NR_KEYS && keys[k].attr != attr; k++)
-		;
 	msg = svclb_nl_msg(nl, SVCLB_CMD_CONFIG_GET, NLM_F_REQUEST | NLM_F_ACK);
 	if (!msg || svclb_nl_dump(nl, msg, parse_config, &c))
 		return -1;
-	if (k == NR_KEYS || !c.have[k] || keys[k].u64) {
-		report_error("the kernel did not report its %s",
-			     k < NR_KEYS ? keys[k].name : "setting");
-		return -1;
+	for (size_t i = 0; i < n; i++) {
+		size_t k;
+
+		for (k = 0; k < NR_KEYS && keys[k].attr != attrs[i]; k++)
+			;
+		if (k == NR_KEYS || !c.have[k] || keys[k].u64) {
+			report_error("the kernel did not report its %s",
+				     k < NR_KEYS ? keys[k].name : "setting");
+			return -1;
+		}
+		values[i] = c.value[k];
 	}
-	*value = c.value[k];
 	return 0;
 }
 

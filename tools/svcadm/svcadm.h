@@ -62,8 +62,12 @@ int cmd_monitor(const struct command *cmd, int argc, char **argv);
 
 /* The name svcadm config gives SVCLB_CFG_A_* attribute attr, or NULL. */
 const char *config_key_name(int attr);
-/* Read the u32 setting SVCLB_CFG_A_* attr into *value; 0 or -1 (reported). */
+/*
+ * Read the u32 settings SVCLB_CFG_A_* attrs[i] into values[i], i < n, in one
+ * request; 0 or -1 (reported).
+ */
 struct svclb_nl;
-int config_get_u32(struct svclb_nl *nl, int attr, uint32_t *value);
+int config_get_u32(struct svclb_nl *nl, const int *attrs, uint32_t *values,
+		   size_t n);
 
 #endif
