@@ -14,6 +14,8 @@ ip netns add $A && ip netns add $B || exit 1
 trap 'ip netns del $A; ip netns del $B; rm -f "$STATE"' EXIT
 STATE=$(mktemp)
 in_a() { ip netns exec $A "$SVCADM" "$@"; }
+# try_a ARGS...: svcadm in A, its output in $out and status in $rc, shown
+try_a() { out=$(in_a "$@" 2>&1); rc=$?; diag "$out"; }
 cfg() { ip netns exec "$1" "$SVCADM" config -j | json_get "d['$2']"; }
 services() { in_a list -j | json_get "len(d['services'])"; }
 backends() { # backends VIP: the backends of the tcp service VIP:80
@@ -48,9 +50,7 @@ check "another namespace keeps its own bounds" \
 	test "$(cfg $B max-services)/$(cfg $B max-backends)" = 65536/65521
 
 for i in 1 2 3; do in_a service add tcp 10.96.0.$i:80; done
-out=$(in_a service add udp 10.96.0.4:53 2>&1)
-rc=$?
-diag "$out"
+try_a service add udp 10.96.0.4:53
 check "a service past max-services: exit 1, ENOSPC's message, none created" \
 	test "$rc/$(grep -c 'the namespace has the most services allowed (max-services)' <<<"$out")/$(services)" = 1/1/3
 check "a service at the bound can still be changed" \
@@ -63,14 +63,10 @@ check "the bound counts the namespace's services only" \
 
 in_a backend add tcp 10.96.0.1:80 10.0.2.1:8080
 in_a backend add tcp 10.96.0.1:80 10.0.2.2:8080
-out=$(in_a backend add tcp 10.96.0.1:80 10.0.2.3:8080 2>&1)
-rc=$?
-diag "$out"
+try_a backend add tcp 10.96.0.1:80 10.0.2.3:8080
 check "a backend past max-backends: exit 1, the kernel's message, none added" \
 	test "$rc/$(grep -c 'the service has the most backends allowed (max-backends)' <<<"$out")/$(backends 10.96.0.1)" = 1/1/2
-out=$(in_a service set tcp 10.96.0.2:80 backends 10.0.2.1:8080,10.0.2.2:8080,10.0.2.3:8080 2>&1)
-rc=$?
-diag "$out"
+try_a service set tcp 10.96.0.2:80 backends 10.0.2.1:8080,10.0.2.2:8080,10.0.2.3:8080
 check "a backend list past max-backends is refused whole" \
 	test "$rc/$(grep -c 'more backends than a service may have (max-backends)' <<<"$out")/$(backends 10.96.0.2)" = 1/1/0
 
@@ -80,16 +76,12 @@ check "lowering the bounds removes nothing" \
 
 before=$(in_a save)
 state 2 1
-out=$(in_a apply -f "$STATE" 2>&1)
-rc=$?
-diag "$out"
+try_a apply -f "$STATE"
 check "apply of more services than max-services: refused before any change" \
 	test "$rc/$(grep -c 'the state has 2 services, more than max-services (1); nothing was changed' <<<"$out")/$(in_a save)" = "1/1/$before"
 in_a config max-services 10
 state 2 2
-out=$(in_a apply -f "$STATE" 2>&1)
-rc=$?
-diag "$out"
+try_a apply -f "$STATE"
 check "apply of a service with more backends than max-backends: refused before any change" \
 	test "$rc/$(grep -c 'tcp 10.96.1.1:80: 2 backends, more than max-backends (1); nothing was changed' <<<"$out")/$(in_a save)" = "1/1/$before"
 in_a config max-backends 2
