@@ -21,6 +21,7 @@ usage: nlfuzz.py [--seed N] [--count N] [--check-every N] [--verbose]
 Prints TAP; exits 1 on any failure."""
 
 import argparse
+import collections
 import itertools
 import random
 import socket
@@ -301,7 +302,9 @@ class Model:
 
     def be_list(self, data, fam):
         """svclb_parse_be_list(): {(addr, port): (weight, state)}, or
-        Invalid. Every backend is parsed before repeats are looked for."""
+        Invalid. The entries are counted in order, each one's type checked
+        before it counts; every backend is parsed before repeats are
+        looked for."""
         items = []
         off = 0
         while off + 4 <= len(data):
@@ -311,9 +314,9 @@ class Model:
             if atype & 0x3fff != A_BACKEND:
                 raise Invalid(EINVAL, False, "not a backend in the list")
             items.append(data[off:off + alen])
+            if len(items) > self.config[CFG_MAX_BACKENDS]:
+                raise Invalid(E2BIG, False, "more backends than max-backends")
             off += (alen + 3) & ~3
-        if len(items) > self.config[CFG_MAX_BACKENDS]:
-            raise Invalid(E2BIG, False, "more backends than max-backends")
         specs = []
         for item in items:
             if not struct.unpack_from("=H", item, 2)[0] & NLA_F_NESTED:
@@ -1000,6 +1003,12 @@ def main():
     for kind, msgs in f.failures.items():
         for m in msgs[:10]:
             print(f"# {kind}: {m}")
+        if len(msgs) > 10:
+            # Every distinct answer, without the message that drew it.
+            what = collections.Counter(m.split("...: ", 1)[-1] for m in msgs)
+            print(f"# {kind}: {len(msgs)} in all")
+            for k, v in what.most_common():
+                print(f"# {kind}: {v} times: {k}")
     tests = [
         ("every request answered", "answer",
          sent == a.count and s["ack"] + s["error"] == sent),
