@@ -9,13 +9,7 @@
 # usage: affinity.sh [--ipv6]
 source "$(dirname "$0")/lib.sh"
 
-family=4
-case ${1:-} in
---ipv6) family=6 ;;
-"") ;;
-*) echo "usage: $0 [--ipv6]" >&2; exit 2 ;;
-esac
-use_family $family
+family_option "$@"
 if ((family == 6)); then
 	CLIENTS=(fd00:1::2 fd00:1::3 fd00:1::4) PLEN="64 nodad"
 else

@@ -11,13 +11,7 @@
 # usage: backend_state.sh [--ipv6]
 source "$(dirname "$0")/lib.sh"
 
-family=4
-case ${1:-} in
---ipv6) family=6 ;;
-"") ;;
-*) echo "usage: $0 [--ipv6]" >&2; exit 2 ;;
-esac
-use_family $family
+family_option "$@"
 
 plan 14
 trap topo_cleanup EXIT

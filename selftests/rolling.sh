@@ -12,13 +12,7 @@
 # usage: rolling.sh [--ipv6]
 source "$(dirname "$0")/lib.sh"
 
-family=4
-case ${1:-} in
---ipv6) family=6 ;;
-"") ;;
-*) echo "usage: $0 [--ipv6]" >&2; exit 2 ;;
-esac
-use_family $family
+family_option "$@"
 if ((family == 6)); then
 	NEW=(fd00:2::4 fd00:2::5 fd00:2::6) PLEN="64 nodad"
 else

@@ -640,9 +640,8 @@ static struct nl_msg *op_msg(struct svclb_nl *nl, const struct op *op)
 
 			bnest = svclb_nl_nest(msg, SVCLB_A_BACKEND);
 			if (!bnest ||
-			    nla_put(msg, SVCLB_BE_A_ADDR,
-				    family_addr_len(be->ep.family), be->ep.addr) < 0 ||
-			    nla_put_u16(msg, SVCLB_BE_A_PORT, be->ep.port) < 0 ||
+			    svclb_nl_put_endpoint(msg, SVCLB_BE_A_ADDR,
+						  SVCLB_BE_A_PORT, &be->ep) ||
 			    nla_put_u32(msg, SVCLB_BE_A_WEIGHT, be->weight) < 0 ||
 			    nla_put_u8(msg, SVCLB_BE_A_STATE, be->state) < 0)
 				goto full;

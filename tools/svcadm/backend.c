@@ -18,7 +18,7 @@ int cmd_backend(const struct command *cmd, int argc, char **argv)
 	char err[PARSE_ERR_LEN];
 	struct endpoint vip, be;
 	bool have_weight = false, have_state = false;
-	struct nlattr *svc_nest, *be_nest;
+	struct nlattr *nest;
 	struct svclb_nl nl;
 	struct nl_msg *msg;
 	uint32_t weight = 0;
@@ -28,18 +28,10 @@ int cmd_backend(const struct command *cmd, int argc, char **argv)
 	action = parse_action(cmd, argc, argv);
 	if (action < 0)
 		return EXIT_USAGE;
-	if (argc < 3)
-		return usage_error(cmd, "missing PROTO: tcp, udp or sctp");
-	if (!parse_proto(argv[2], &proto, err))
-		return usage_error(cmd, "%s", err);
-	if (argc < 4)
-		return usage_error(cmd, "missing the service address VIP:PORT");
-	if (!parse_endpoint("service address", argv[3], &vip, err))
-		return usage_error(cmd, "%s", err);
-	if (argc < 5)
-		return usage_error(cmd, "missing the backend address ADDR:PORT");
-	if (!parse_endpoint("backend address", argv[4], &be, err))
-		return usage_error(cmd, "%s", err);
+	if (parse_service_arg(cmd, argc, argv, 2, &proto, &vip) ||
+	    parse_endpoint_arg(cmd, argc, argv, 4, "backend address",
+			       "ADDR:PORT", &be))
+		return EXIT_USAGE;
 
 	/*
 	 * Neither the weight's upper bound nor the address families are
@@ -78,17 +70,14 @@ int cmd_backend(const struct command *cmd, int argc, char **argv)
 	msg = svclb_nl_msg(&nl, backend_cmds[action], NLM_F_REQUEST | NLM_F_ACK);
 	if (!msg)
 		goto out;
-	svc_nest = svclb_nl_nest(msg, SVCLB_A_SERVICE);
-	if (!svc_nest || svclb_nl_put_key(msg, proto, &vip) ||
-	    nla_nest_end(msg, svc_nest) < 0)
+	if (svclb_nl_put_service(msg, proto, &vip))
 		goto full;
-	be_nest = svclb_nl_nest(msg, SVCLB_A_BACKEND);
-	if (!be_nest ||
-	    nla_put(msg, SVCLB_BE_A_ADDR, family_addr_len(be.family), be.addr) < 0 ||
-	    nla_put_u16(msg, SVCLB_BE_A_PORT, be.port) < 0 ||
+	nest = svclb_nl_nest(msg, SVCLB_A_BACKEND);
+	if (!nest ||
+	    svclb_nl_put_endpoint(msg, SVCLB_BE_A_ADDR, SVCLB_BE_A_PORT, &be) ||
 	    (have_weight && nla_put_u32(msg, SVCLB_BE_A_WEIGHT, weight) < 0) ||
 	    (have_state && nla_put_u8(msg, SVCLB_BE_A_STATE, state) < 0) ||
-	    nla_nest_end(msg, be_nest) < 0)
+	    nla_nest_end(msg, nest) < 0)
 		goto full;
 	if (!svclb_nl_do(&nl, msg))
 		ret = 0;

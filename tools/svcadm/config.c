@@ -159,16 +159,11 @@ int cmd_config(const struct command *cmd, int argc, char **argv)
 	struct svclb_nl nl;
 	struct nl_msg *msg;
 	struct nlattr *nest;
-	int nargs = 0, ret = 1;
+	int nargs, ret = 1;
 	uint64_t v;
 
 	/* -j anywhere; everything else comes in KEY VALUE pairs. */
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json"))
-			json_output = true;
-		else
-			argv[++nargs] = argv[i];
-	}
+	nargs = take_json_flag(argc, argv);
 	if (nargs % 2)
 		return usage_error(cmd, "\"%s\" needs a value", argv[nargs]);
 	for (int i = 1; i < nargs; i += 2) {

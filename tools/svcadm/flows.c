@@ -209,24 +209,19 @@ static int parse_target(const struct command *cmd, int argc, char **argv,
 			bool backend_ok, uint8_t *proto, struct endpoint *vip,
 			struct endpoint *be, int *nr)
 {
-	char err[PARSE_ERR_LEN];
-
 	*nr = 0;
 	if (!argc)
 		return 0;
-	if (!parse_proto(argv[0], proto, err))
-		return usage_error(cmd, "%s", err);
-	if (argc < 2)
-		return usage_error(cmd, "missing the service address VIP:PORT");
-	if (!parse_endpoint("service address", argv[1], vip, err))
-		return usage_error(cmd, "%s", err);
+	if (parse_service_arg(cmd, argc, argv, 0, proto, vip))
+		return EXIT_USAGE;
 	*nr = 2;
 	if (argc < 3)
 		return 0;
 	if (!backend_ok)
 		return usage_error(cmd, "unexpected \"%s\"", argv[2]);
-	if (!parse_endpoint("backend address", argv[2], be, err))
-		return usage_error(cmd, "%s", err);
+	if (parse_endpoint_arg(cmd, argc, argv, 2, "backend address",
+			       "ADDR:PORT", be))
+		return EXIT_USAGE;
 	*nr = 3;
 	if (argc > 3)
 		return usage_error(cmd, "unexpected \"%s\"", argv[3]);
@@ -251,18 +246,13 @@ static int flows_flush(const struct command *cmd, int argc, char **argv)
 	msg = svclb_nl_msg(&nl, SVCLB_CMD_FLOW_DEL, NLM_F_REQUEST | NLM_F_ACK);
 	if (!msg)
 		goto out;
-	if (nr >= 2) {
-		nest = svclb_nl_nest(msg, SVCLB_A_SERVICE);
-		if (!nest || svclb_nl_put_key(msg, proto, &vip) ||
-		    nla_nest_end(msg, nest) < 0)
-			goto full;
-	}
+	if (nr >= 2 && svclb_nl_put_service(msg, proto, &vip))
+		goto full;
 	if (nr == 3) {
 		nest = svclb_nl_nest(msg, SVCLB_A_BACKEND);
 		if (!nest ||
-		    nla_put(msg, SVCLB_BE_A_ADDR, family_addr_len(be.family),
-			    be.addr) < 0 ||
-		    nla_put_u16(msg, SVCLB_BE_A_PORT, be.port) < 0 ||
+		    svclb_nl_put_endpoint(msg, SVCLB_BE_A_ADDR,
+					  SVCLB_BE_A_PORT, &be) ||
 		    nla_nest_end(msg, nest) < 0)
 			goto full;
 	}
@@ -282,17 +272,11 @@ int cmd_flows(const struct command *cmd, int argc, char **argv)
 	struct flows fl = { 0 };
 	struct endpoint vip, be;
 	struct svclb_nl nl;
-	struct nlattr *nest;
 	struct nl_msg *msg;
 	uint8_t proto = 0;
-	int nargs = 0, nr, ret;
+	int nargs, nr, ret;
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json"))
-			json_output = true;
-		else
-			argv[++nargs] = argv[i];
-	}
+	nargs = take_json_flag(argc, argv);
 	if (nargs && !strcmp(argv[1], "flush"))
 		return flows_flush(cmd, nargs - 1, argv + 2);
 	ret = parse_target(cmd, nargs, argv + 1, false, &proto, &vip, &be, &nr);
@@ -306,14 +290,10 @@ int cmd_flows(const struct command *cmd, int argc, char **argv)
 		msg = svclb_nl_msg(&nl, SVCLB_CMD_FLOW_GET, NLM_F_DUMP);
 		if (!msg)
 			goto out;
-		if (nr) {
-			nest = svclb_nl_nest(msg, SVCLB_A_SERVICE);
-			if (!nest || svclb_nl_put_key(msg, proto, &vip) ||
-			    nla_nest_end(msg, nest) < 0) {
-				nlmsg_free(msg);
-				svclb_nl_msg_full();
-				goto out;
-			}
+		if (nr && svclb_nl_put_service(msg, proto, &vip)) {
+			nlmsg_free(msg);
+			svclb_nl_msg_full();
+			goto out;
 		}
 		if (svclb_nl_dump(&nl, msg, parse_flow, &fl))
 			goto out;

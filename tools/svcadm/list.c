@@ -264,15 +264,13 @@ int cmd_list(const struct command *cmd, int argc, char **argv)
 	struct table t = { 0 };
 	struct svclb_nl nl;
 	bool stats_view = false;
-	int ret = 1;
+	int nargs, ret = 1;
 
-	for (int i = 1; i < argc; i++)
-		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json"))
-			json_output = true;
-	for (int i = 1; i < argc; i++) {
+	nargs = take_json_flag(argc, argv);
+	for (int i = 1; i <= nargs; i++) {
 		if (!strcmp(argv[i], "-s") || !strcmp(argv[i], "--stats"))
 			stats_view = true;
-		else if (strcmp(argv[i], "-j") && strcmp(argv[i], "--json"))
+		else
 			return usage_error(cmd, "unexpected \"%s\"", argv[i]);
 	}
 

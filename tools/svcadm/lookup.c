@@ -180,34 +180,20 @@ static int print_json(const struct result *r)
 
 int cmd_lookup(const struct command *cmd, int argc, char **argv)
 {
-	struct nlattr *svc_nest, *lk_nest;
 	struct endpoint vip, client;
-	char err[PARSE_ERR_LEN];
+	struct nlattr *nest;
 	struct result r = { 0 };
 	struct svclb_nl nl;
 	struct nl_msg *msg;
-	int nargs = 0, ret = 1;
+	int nargs, ret = 1;
 	uint8_t proto;
 
 	/* -j anywhere; the rest is PROTO VIP:PORT CLIENT:PORT. */
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json"))
-			json_output = true;
-		else
-			argv[++nargs] = argv[i];
-	}
-	if (nargs < 1)
-		return usage_error(cmd, "missing PROTO: tcp, udp or sctp");
-	if (!parse_proto(argv[1], &proto, err))
-		return usage_error(cmd, "%s", err);
-	if (nargs < 2)
-		return usage_error(cmd, "missing the service address VIP:PORT");
-	if (!parse_endpoint("service address", argv[2], &vip, err))
-		return usage_error(cmd, "%s", err);
-	if (nargs < 3)
-		return usage_error(cmd, "missing the client address CLIENT:PORT");
-	if (!parse_endpoint("client address", argv[3], &client, err))
-		return usage_error(cmd, "%s", err);
+	nargs = take_json_flag(argc, argv);
+	if (parse_service_arg(cmd, nargs + 1, argv, 1, &proto, &vip) ||
+	    parse_endpoint_arg(cmd, nargs + 1, argv, 3, "client address",
+			       "CLIENT:PORT", &client))
+		return EXIT_USAGE;
 	if (nargs > 3)
 		return usage_error(cmd, "unexpected \"%s\"", argv[4]);
 
@@ -216,16 +202,13 @@ int cmd_lookup(const struct command *cmd, int argc, char **argv)
 	msg = svclb_nl_msg(&nl, SVCLB_CMD_LOOKUP, NLM_F_REQUEST | NLM_F_ACK);
 	if (!msg)
 		goto out;
-	svc_nest = svclb_nl_nest(msg, SVCLB_A_SERVICE);
-	if (!svc_nest || svclb_nl_put_key(msg, proto, &vip) ||
-	    nla_nest_end(msg, svc_nest) < 0)
+	if (svclb_nl_put_service(msg, proto, &vip))
 		goto full;
-	lk_nest = svclb_nl_nest(msg, SVCLB_A_LOOKUP);
-	if (!lk_nest ||
-	    nla_put(msg, SVCLB_LK_A_CLIENT_ADDR, family_addr_len(client.family),
-		    client.addr) < 0 ||
-	    nla_put_u16(msg, SVCLB_LK_A_CLIENT_PORT, client.port) < 0 ||
-	    nla_nest_end(msg, lk_nest) < 0)
+	nest = svclb_nl_nest(msg, SVCLB_A_LOOKUP);
+	if (!nest ||
+	    svclb_nl_put_endpoint(msg, SVCLB_LK_A_CLIENT_ADDR,
+				  SVCLB_LK_A_CLIENT_PORT, &client) ||
+	    nla_nest_end(msg, nest) < 0)
 		goto full;
 	if (svclb_nl_dump(&nl, msg, parse_reply, &r))
 		goto out;

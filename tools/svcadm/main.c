@@ -10,6 +10,7 @@
 #include <json.h>
 #include <linux/svclb.h>
 
+#include "addr.h"
 #include "svcadm.h"
 
 #ifndef SVCADM_VERSION
@@ -315,6 +316,45 @@ int parse_action(const struct command *cmd, int argc, char **argv)
 		return -1;
 	}
 	return action;
+}
+
+int take_json_flag(int argc, char **argv)
+{
+	int n = 0;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json"))
+			json_output = true;
+		else
+			argv[++n] = argv[i];
+	}
+	return n;
+}
+
+int parse_endpoint_arg(const struct command *cmd, int argc, char **argv,
+		       int i, const char *what, const char *form,
+		       struct endpoint *ep)
+{
+	char err[PARSE_ERR_LEN];
+
+	if (i >= argc)
+		return usage_error(cmd, "missing the %s %s", what, form);
+	if (!parse_endpoint(what, argv[i], ep, err))
+		return usage_error(cmd, "%s", err);
+	return 0;
+}
+
+int parse_service_arg(const struct command *cmd, int argc, char **argv,
+		      int i, uint8_t *proto, struct endpoint *vip)
+{
+	char err[PARSE_ERR_LEN];
+
+	if (i >= argc)
+		return usage_error(cmd, "missing PROTO: tcp, udp or sctp");
+	if (!parse_proto(argv[i], proto, err))
+		return usage_error(cmd, "%s", err);
+	return parse_endpoint_arg(cmd, argc, argv, i + 1, "service address",
+				  "VIP:PORT", vip);
 }
 
 int finish_output(void)

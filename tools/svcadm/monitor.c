@@ -201,12 +201,8 @@ int cmd_monitor(const struct command *cmd, int argc, char **argv)
 	struct svclb_nl nl;
 	int grp, err, ret = 1;
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json"))
-			json_output = true;
-		else
-			return usage_error(cmd, "unexpected \"%s\"", argv[i]);
-	}
+	if (take_json_flag(argc, argv))
+		return usage_error(cmd, "unexpected \"%s\"", argv[1]);
 	if (svclb_nl_open(&nl))
 		return 1;
 	grp = genl_ctrl_resolve_grp(nl.sk, SVCLB_GENL_NAME, SVCLB_MCGRP_EVENTS);

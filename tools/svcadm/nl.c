@@ -276,14 +276,32 @@ struct nl_msg *svclb_nl_msg(struct svclb_nl *nl, uint8_t cmd, int flags)
 	return msg;
 }
 
+int svclb_nl_put_endpoint(struct nl_msg *msg, int addr_attr, int port_attr,
+			  const struct endpoint *ep)
+{
+	if (nla_put(msg, addr_attr, family_addr_len(ep->family), ep->addr) < 0 ||
+	    nla_put_u16(msg, port_attr, ep->port) < 0)
+		return -1;
+	return 0;
+}
+
 int svclb_nl_put_key(struct nl_msg *msg, uint8_t proto,
 		     const struct endpoint *ep)
 {
 	if (nla_put_u16(msg, SVCLB_SVC_A_FAMILY, ep->family) < 0 ||
 	    nla_put_u8(msg, SVCLB_SVC_A_PROTO, proto) < 0 ||
-	    nla_put(msg, SVCLB_SVC_A_ADDR, family_addr_len(ep->family),
-		    ep->addr) < 0 ||
-	    nla_put_u16(msg, SVCLB_SVC_A_PORT, ep->port) < 0)
+	    svclb_nl_put_endpoint(msg, SVCLB_SVC_A_ADDR, SVCLB_SVC_A_PORT, ep))
+		return -1;
+	return 0;
+}
+
+int svclb_nl_put_service(struct nl_msg *msg, uint8_t proto,
+			 const struct endpoint *ep)
+{
+	struct nlattr *nest = svclb_nl_nest(msg, SVCLB_A_SERVICE);
+
+	if (!nest || svclb_nl_put_key(msg, proto, ep) ||
+	    nla_nest_end(msg, nest) < 0)
 		return -1;
 	return 0;
 }

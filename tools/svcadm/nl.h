@@ -25,12 +25,18 @@ void svclb_nl_close(struct svclb_nl *nl);
 struct nl_msg *svclb_nl_msg(struct svclb_nl *nl, uint8_t cmd, int flags);
 
 /*
- * Message building: these two do not report; when one fails, the caller
+ * Message building: these do not report; when one fails, the caller
  * frees the message and calls svclb_nl_msg_full().
  */
+/* Put an address and a port as the attributes addr_attr and port_attr. */
+int svclb_nl_put_endpoint(struct nl_msg *msg, int addr_attr, int port_attr,
+			  const struct endpoint *ep);
 /* Put the SVCLB_SVC_A_* key attributes into an open service nest. */
 int svclb_nl_put_key(struct nl_msg *msg, uint8_t proto,
 		     const struct endpoint *ep);
+/* A whole SVCLB_A_SERVICE nest holding the key alone. */
+int svclb_nl_put_service(struct nl_msg *msg, uint8_t proto,
+			 const struct endpoint *ep);
 /* Start a nest of type attr with NLA_F_NESTED, which the kernel requires. */
 struct nlattr *svclb_nl_nest(struct nl_msg *msg, int attr);
 

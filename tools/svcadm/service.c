@@ -178,9 +178,8 @@ static int put_be_list(struct nl_msg *msg, const struct be_item *items,
 
 		be = svclb_nl_nest(msg, SVCLB_A_BACKEND);
 		if (!be ||
-		    nla_put(msg, SVCLB_BE_A_ADDR, family_addr_len(it->ep.family),
-			    it->ep.addr) < 0 ||
-		    nla_put_u16(msg, SVCLB_BE_A_PORT, it->ep.port) < 0 ||
+		    svclb_nl_put_endpoint(msg, SVCLB_BE_A_ADDR, SVCLB_BE_A_PORT,
+					  &it->ep) ||
 		    (it->have_weight &&
 		     nla_put_u32(msg, SVCLB_BE_A_WEIGHT, it->weight) < 0) ||
 		    (it->have_state &&
@@ -273,7 +272,6 @@ static int parse_service_opts(const struct command *cmd, int action,
 int cmd_service(const struct command *cmd, int argc, char **argv)
 {
 	struct service_opts o = { 0 };
-	char err[PARSE_ERR_LEN];
 	struct svclb_nl nl;
 	struct endpoint vip;
 	struct nlattr *nest;
@@ -284,14 +282,8 @@ int cmd_service(const struct command *cmd, int argc, char **argv)
 	action = parse_action(cmd, argc, argv);
 	if (action < 0)
 		return EXIT_USAGE;
-	if (argc < 3)
-		return usage_error(cmd, "missing PROTO: tcp, udp or sctp");
-	if (!parse_proto(argv[2], &proto, err))
-		return usage_error(cmd, "%s", err);
-	if (argc < 4)
-		return usage_error(cmd, "missing the service address VIP:PORT");
-	if (!parse_endpoint("service address", argv[3], &vip, err))
-		return usage_error(cmd, "%s", err);
+	if (parse_service_arg(cmd, argc, argv, 2, &proto, &vip))
+		return EXIT_USAGE;
 	ret = parse_service_opts(cmd, action, argc, argv, &o);
 	if (ret)
 		goto out_free;

@@ -7,6 +7,8 @@
 
 #define EXIT_USAGE 2
 
+struct endpoint;
+
 #define STR_(x) #x
 #define STR(x) STR_(x)
 
@@ -37,6 +39,23 @@ enum action { ACTION_ADD, ACTION_SET, ACTION_DEL };
 
 /* The add|set|del word in argv[1], or -1 after a usage error. */
 int parse_action(const struct command *cmd, int argc, char **argv);
+
+/*
+ * Set json_output when argv[1..argc-1] holds -j or --json, anywhere; move
+ * the other words down to argv[1..] and return how many there are.
+ */
+int take_json_flag(int argc, char **argv);
+
+/*
+ * The endpoint in argv[i], say the "service address" of form "VIP:PORT".
+ * Returns 0, or EXIT_USAGE after a usage error (a missing or bad one).
+ */
+int parse_endpoint_arg(const struct command *cmd, int argc, char **argv,
+		       int i, const char *what, const char *form,
+		       struct endpoint *ep);
+/* PROTO VIP:PORT in argv[i] and argv[i + 1], as parse_endpoint_arg(). */
+int parse_service_arg(const struct command *cmd, int argc, char **argv,
+		      int i, uint8_t *proto, struct endpoint *vip);
 
 /* Flush stdout; returns 0, or 1 after reporting a write error. */
 int finish_output(void);

@@ -184,6 +184,8 @@ expect_usage "lookup without client" 'missing the client address' lookup tcp 10.
 expect_usage "lookup client without port" 'invalid client address "10.0.0.2"' lookup tcp 10.0.0.1:80 10.0.0.2
 expect_usage "lookup client port 0" 'invalid client address' lookup tcp 10.0.0.1:80 10.0.0.2:0
 expect_usage "lookup with too many arguments" 'unexpected "now"' lookup tcp 10.0.0.1:80 10.0.0.2:5 now
+expect_usage "monitor with an argument" 'unexpected "now"' monitor now
+expect_usage "list with an unknown word" 'unexpected "-x"' list -s -x
 expect_usage "help for an unknown command" 'unknown command "frob"' help frob
 expect_usage "apply without a file" 'missing -f FILE or --kubernetes FILE' apply
 expect_usage "apply -f without its argument" '-f needs a FILE' apply -f
