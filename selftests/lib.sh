@@ -66,13 +66,11 @@ use_family 4
 # family_option [--ipv6]: a test's only option, the family it runs in
 # (family=4 or 6, use_family'd); any other word is a usage error.
 family_option() {
-	family=4
-	case ${1:-} in
-	--ipv6) family=6 ;;
-	"") ;;
+	case $#:${1:-} in
+	0:) family=4 ;;
+	1:--ipv6) family=6 ;;
 	*) echo "usage: $0 [--ipv6]" >&2; exit 2 ;;
 	esac
-	(($# <= 1)) || { echo "usage: $0 [--ipv6]" >&2; exit 2; }
 	use_family $family
 }
 host() { if [[ $1 == *:* ]]; then echo "[$1]"; else echo "$1"; fi; }
