@@ -138,40 +138,31 @@ unrecorded:
 	return be;
 }
 
-/*
- * Remove expired entries and those of removed backends, or all when @all.
- * As in svclb_flow_purge(), the walk yields only on an entry still in the
- * table: restarting from a removed one would skip its successor.
- */
+struct svclb_affinity_sweep {
+	struct svclb_net *sn;
+	u32 now;
+	bool all;
+};
+
+static bool svclb_affinity_sweep_one(void *obj, void *arg)
+{
+	const struct svclb_affinity_sweep *w = arg;
+	struct svclb_affinity_entry *a = obj;
+
+	if (!w->all && !READ_ONCE(a->be->dead) &&
+	    !svclb_affinity_expired(a, w->now))
+		return false;
+	svclb_affinity_delete(w->sn, a);
+	return true;
+}
+
+/* Remove expired entries and those of removed backends, or all when @all. */
 void svclb_affinity_sweep(struct svclb_net *sn, bool all)
 {
-	struct rhashtable_iter iter;
-	struct svclb_affinity_entry *a;
-	u32 now = jiffies;
+	struct svclb_affinity_sweep w = { .sn = sn, .now = jiffies, .all = all };
 
-	if (!all && !atomic_read(&sn->nr_affinity))
-		return;
-	rhashtable_walk_enter(&sn->affinity, &iter);
-	rhashtable_walk_start(&iter);
-	while ((a = rhashtable_walk_next(&iter))) {
-		if (IS_ERR(a)) {
-			if (PTR_ERR(a) == -EAGAIN)
-				continue;
-			break;
-		}
-		if (all || READ_ONCE(a->be->dead) ||
-		    svclb_affinity_expired(a, now)) {
-			svclb_affinity_delete(sn, a);
-			continue;
-		}
-		if (need_resched()) {
-			rhashtable_walk_stop(&iter);
-			cond_resched();
-			rhashtable_walk_start(&iter);
-		}
-	}
-	rhashtable_walk_stop(&iter);
-	rhashtable_walk_exit(&iter);
+	if (all || atomic_read(&sn->nr_affinity))
+		svclb_table_sweep(&sn->affinity, svclb_affinity_sweep_one, &w);
 }
 
 int svclb_affinity_net_init(struct svclb_net *sn)

@@ -208,29 +208,28 @@ void svclb_gc_now(struct svclb_net *sn)
 }
 
 /*
- * Remove the flows @match picks and return how many. May sleep. The walk
- * yields the CPU only while it stands on a flow that is still in the table:
- * restarting from a removed one would skip its successor.
+ * Call @remove on every object of @ht; it takes the object out of the table
+ * and returns true, or leaves it and returns false. Returns how many it
+ * removed. May sleep. The walk yields the CPU only while it stands on an
+ * object that is still in the table: restarting from a removed one would
+ * skip its successor.
  */
-unsigned int svclb_flow_purge(struct svclb_net *sn,
-			      bool (*match)(const struct svclb_flow *flow,
-					    const void *arg),
-			      const void *arg)
+unsigned int svclb_table_sweep(struct rhashtable *ht,
+			       bool (*remove)(void *obj, void *arg), void *arg)
 {
 	struct rhashtable_iter iter;
-	struct svclb_flow *flow;
 	unsigned int n = 0;
+	void *obj;
 
-	rhashtable_walk_enter(&sn->flows_orig, &iter);
+	rhashtable_walk_enter(ht, &iter);
 	rhashtable_walk_start(&iter);
-	while ((flow = rhashtable_walk_next(&iter))) {
-		if (IS_ERR(flow)) {
-			if (PTR_ERR(flow) == -EAGAIN)
+	while ((obj = rhashtable_walk_next(&iter))) {
+		if (IS_ERR(obj)) {
+			if (PTR_ERR(obj) == -EAGAIN)
 				continue;
 			break;
 		}
-		if (match(flow, arg)) {
-			svclb_flow_delete(sn, flow);
+		if (remove(obj, arg)) {
 			n++;
 			continue;
 		}
@@ -243,6 +242,33 @@ unsigned int svclb_flow_purge(struct svclb_net *sn,
 	rhashtable_walk_stop(&iter);
 	rhashtable_walk_exit(&iter);
 	return n;
+}
+
+struct svclb_purge {
+	struct svclb_net *sn;
+	bool (*match)(const struct svclb_flow *flow, const void *arg);
+	const void *arg;
+};
+
+static bool svclb_flow_purge_one(void *obj, void *arg)
+{
+	const struct svclb_purge *p = arg;
+
+	if (!p->match(obj, p->arg))
+		return false;
+	svclb_flow_delete(p->sn, obj);
+	return true;
+}
+
+/* Remove the flows @match picks and return how many. May sleep. */
+unsigned int svclb_flow_purge(struct svclb_net *sn,
+			      bool (*match)(const struct svclb_flow *flow,
+					    const void *arg),
+			      const void *arg)
+{
+	struct svclb_purge p = { .sn = sn, .match = match, .arg = arg };
+
+	return svclb_table_sweep(&sn->flows_orig, svclb_flow_purge_one, &p);
 }
 
 struct svclb_sweep {

@@ -901,11 +901,25 @@ static int svclb_put_backend(struct sk_buff *skb,
  * Returns 0 when the service is complete, 1 when backends remain (*@be_idx
  * is where to continue), -EMSGSIZE when nothing fitted.
  */
+/* The attributes that name @svc: its key and its scheduler. */
+static int svclb_put_svc_key(struct sk_buff *skb,
+			     const struct svclb_service *svc)
+{
+	const struct svclb_svc_key *key = &svc->key;
+
+	if (nla_put_u16(skb, SVCLB_SVC_A_FAMILY, key->family) ||
+	    nla_put_u8(skb, SVCLB_SVC_A_PROTO, key->proto) ||
+	    svclb_put_addr(skb, SVCLB_SVC_A_ADDR, key->family, &key->addr) ||
+	    nla_put_u16(skb, SVCLB_SVC_A_PORT, ntohs(key->port)) ||
+	    nla_put_string(skb, SVCLB_SVC_A_SCHED, svc->sched->name))
+		return -EMSGSIZE;
+	return 0;
+}
+
 static int svclb_put_service(struct sk_buff *skb, struct netlink_callback *cb,
 			     const struct svclb_service *svc,
 			     unsigned long *be_idx)
 {
-	const struct svclb_svc_key *key = &svc->key;
 	struct nlattr *snest, *bnest, *last;
 	const struct svclb_backend *be;
 	unsigned long i = 0, done = 0;
@@ -919,12 +933,7 @@ static int svclb_put_service(struct sk_buff *skb, struct netlink_callback *cb,
 	genl_dump_check_consistent(cb, hdr);
 
 	snest = nla_nest_start(skb, SVCLB_A_SERVICE);
-	if (!snest ||
-	    nla_put_u16(skb, SVCLB_SVC_A_FAMILY, key->family) ||
-	    nla_put_u8(skb, SVCLB_SVC_A_PROTO, key->proto) ||
-	    svclb_put_addr(skb, SVCLB_SVC_A_ADDR, key->family, &key->addr) ||
-	    nla_put_u16(skb, SVCLB_SVC_A_PORT, ntohs(key->port)) ||
-	    nla_put_string(skb, SVCLB_SVC_A_SCHED, svc->sched->name) ||
+	if (!snest || svclb_put_svc_key(skb, svc) ||
 	    nla_put_u32(skb, SVCLB_SVC_A_FLAGS, svc->flags) ||
 	    nla_put_u8(skb, SVCLB_SVC_A_AFFINITY, svc->affinity) ||
 	    nla_put_u32(skb, SVCLB_SVC_A_AFFINITY_TIMEOUT,
@@ -1082,13 +1091,7 @@ static int svclb_lookup(struct sk_buff *skb, struct genl_info *info)
 	if (!hdr)
 		goto nospace;
 	snest = nla_nest_start(msg, SVCLB_A_SERVICE);
-	if (!snest ||
-	    nla_put_u16(msg, SVCLB_SVC_A_FAMILY, svc->key.family) ||
-	    nla_put_u8(msg, SVCLB_SVC_A_PROTO, svc->key.proto) ||
-	    svclb_put_addr(msg, SVCLB_SVC_A_ADDR, svc->key.family,
-			   &svc->key.addr) ||
-	    nla_put_u16(msg, SVCLB_SVC_A_PORT, ntohs(svc->key.port)) ||
-	    nla_put_string(msg, SVCLB_SVC_A_SCHED, svc->sched->name))
+	if (!snest || svclb_put_svc_key(msg, svc))
 		goto nospace;
 	nla_nest_end(msg, snest);
 	lnest = nla_nest_start(msg, SVCLB_A_LOOKUP);
