@@ -6,7 +6,7 @@
 # service with the masquerade flag. Needs nf_conntrack and nf_nat.
 source "$(dirname "$0")/lib.sh"
 
-modprobe -a nf_conntrack nf_nat nft_chain_nat nft_masq 2>/dev/null ||
+need_modules nf_conntrack nf_nat nft_chain_nat nft_masq 2>/dev/null ||
 	skip_all "nf_nat cannot be loaded"
 
 plan 16

@@ -24,12 +24,18 @@ check() {
 finish() { exit $((tap_fail ? 1 : 0)); }
 skip_all() { echo "TAP version 13"; echo "1..0 # SKIP $*"; exit 4; }
 
-# What the module needs. A kernel without /lib/modules/$(uname -r), the debug
-# kernel of make check-debug, has it all built in: nothing to modprobe there.
-load_deps() {
+# need_modules MODULE...: load them. A kernel without /lib/modules/$(uname
+# -r), the debug kernel of make check-debug, has them all built in: nothing
+# to load there.
+need_modules() {
 	[[ -d /lib/modules/$(uname -r) ]] || return 0
+	modprobe -a "$@"
+}
+
+# What the module needs.
+load_deps() {
 	# shellcheck disable=SC2046 # a list of module names
-	modprobe -a $(modinfo -F depends "$MODULE" | tr , ' ')
+	need_modules $(modinfo -F depends "$MODULE" | tr , ' ')
 }
 
 # Load the module (and what it depends on) unless it is loaded already.

@@ -15,7 +15,7 @@ source "$(dirname "$0")/lib.sh"
 plan 12
 trap topo_cleanup EXIT
 load_module || exit 1
-modprobe sctp 2>/dev/null
+need_modules sctp 2>/dev/null
 dmesg_mark
 topo_setup || exit 1
 start_servers 8080 || exit 1

@@ -5,7 +5,7 @@
 # CRC32c was recomputed after the port rewrite.
 source "$(dirname "$0")/lib.sh"
 
-modprobe sctp 2>/dev/null || skip_all "no SCTP in this kernel"
+need_modules sctp 2>/dev/null || skip_all "no SCTP in this kernel"
 plan 4
 trap topo_cleanup EXIT
 load_module || exit 1
