@@ -18,7 +18,8 @@ fi
 TIMEOUT=4
 
 plan 12
-trap topo_cleanup EXIT
+dir=$(mktemp -d)
+trap 'topo_cleanup; rm -rf "$dir"' EXIT
 load_module || exit 1
 topo_setup || exit 1
 for c in "${CLIENTS[@]:1}"; do
@@ -48,7 +49,6 @@ diag "client 1: tcp $t1 udp $u1"
 check "tcp: 9 connections of one client reach one backend" one_backend "$t1" 9
 check "udp: 9 flows of one client reach one backend" one_backend "$u1" 9
 t2=$(client tcp $VIP 80 5 --source "${CLIENTS[1]}")
-entries=$(cfg affinity-entries)
 diag "client 2: tcp $t2"
 check "tcp: another client is scheduled on its own (the next backend), and sticks" \
 	json_check "list(d['backends'].values()) == [5] and
@@ -56,7 +56,11 @@ check "tcp: another client is scheduled on its own (the next backend), and stick
 
 # Client 3: a long-lived connection, busy all along; one new connection a
 # second later (within the timeout, and refreshing it), then one more just
-# after the timeout has run out since that one.
+# after the timeout has run out since that one. Its entry is there all
+# along: the number of entries is read meanwhile.
+sample_entries() { while :; do cfg affinity-entries; sleep 1; done >"$dir/entries"; }
+bg sample_entries
+sampler=$!
 out=$(in_c timeout 60 "$PY" - "$VIP" "${CLIENTS[2]}" $TIMEOUT <<-'EOF'
 import json, socket, sys, time
 vip, src, timeout = sys.argv[1], sys.argv[2], float(sys.argv[3])
@@ -100,6 +104,8 @@ print(json.dumps(dict(long=long_backend, within=within, after=after,
                       gap=round(t2 - t1, 2), pings=pings)))
 EOF
 )
+kill $sampler
+entries=$(sort -n "$dir/entries" | tail -n 1)
 diag "client 3: $out"
 check "a new connection within the timeout joins the long-lived one's backend" \
 	json_check "d['within'] == d['long']" <<<"$out"
