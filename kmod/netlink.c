@@ -896,11 +896,6 @@ static int svclb_put_backend(struct sk_buff *skb,
 	return 0;
 }
 
-/*
- * Put one message for @svc with its backends from number *@be_idx on.
- * Returns 0 when the service is complete, 1 when backends remain (*@be_idx
- * is where to continue), -EMSGSIZE when nothing fitted.
- */
 /* The attributes that name @svc: its key and its scheduler. */
 static int svclb_put_svc_key(struct sk_buff *skb,
 			     const struct svclb_service *svc)
@@ -916,6 +911,11 @@ static int svclb_put_svc_key(struct sk_buff *skb,
 	return 0;
 }
 
+/*
+ * Put one message for @svc with its backends from number *@be_idx on.
+ * Returns 0 when the service is complete, 1 when backends remain (*@be_idx
+ * is where to continue), -EMSGSIZE when nothing fitted.
+ */
 static int svclb_put_service(struct sk_buff *skb, struct netlink_callback *cb,
 			     const struct svclb_service *svc,
 			     unsigned long *be_idx)
