@@ -85,15 +85,9 @@ check "svcadm list: per-backend flows and packet counters" counters_ok
 svcadm_n service add tcp "$(ep $VIP 9000)"
 svcadm_n backend add tcp "$(ep $VIP 9000)" "$(ep "${BACKENDS[0]}" 9001)"
 head -c 3000000 /dev/urandom >"$TMP/in"
-bg in_b timeout 60 socat -u "TCP$family-LISTEN:9001,bind=$(host "${BACKENDS[0]}"),reuseaddr" "CREATE:$TMP/up"
-wait_listen 9001
-in_c timeout 60 socat -u "OPEN:$TMP/in" "TCP$family:$(ep $VIP 9000)"
-wait $!
+vip_transfer up "$TMP/in" "$TMP/up" 60
 check "tcp: 3 MB upload through the VIP arrives byte for byte" cmp -s "$TMP/in" "$TMP/up"
-bg in_b timeout 60 socat -u "OPEN:$TMP/in" "TCP$family-LISTEN:9001,bind=$(host "${BACKENDS[0]}"),reuseaddr"
-wait_listen 9001
-in_c timeout 60 socat -u "TCP$family:$(ep $VIP 9000)" "CREATE:$TMP/down"
-wait $!
+vip_transfer down "$TMP/in" "$TMP/down" 60
 check "tcp: 3 MB download through the VIP arrives byte for byte" cmp -s "$TMP/in" "$TMP/down"
 
 if ((conntrack)); then

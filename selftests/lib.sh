@@ -160,6 +160,24 @@ wait_listen() {
 	return 1
 }
 
+# vip_transfer up|down IN OUT SECONDS: the file IN crosses the TCP service
+# VIP:9000, whose backend is ${BACKENDS[0]}:9001, from the client to a socat
+# listening there (up) or from that socat to the client (down), into OUT.
+vip_transfer() {
+	local listen="TCP${family:-}-LISTEN:9001,bind=$(host "${BACKENDS[0]}"),reuseaddr"
+	local connect="TCP${family:-}:$(ep "$VIP" 9000)"
+	if [[ $1 == up ]]; then
+		bg in_b timeout "$4" socat -u "$listen" "CREATE:$3"
+		wait_listen 9001
+		in_c timeout "$4" socat -u "OPEN:$2" "$connect"
+	else
+		bg in_b timeout "$4" socat -u "OPEN:$2" "$listen"
+		wait_listen 9001
+		in_c timeout "$4" socat -u "$connect" "CREATE:$3"
+	fi
+	wait "${BG_PIDS[-1]}"
+}
+
 # client PROTO ADDR PORT COUNT [ARGS]: JSON tally of which backend answered.
 client() { in_c "$PY" "$SELFTESTS/lib/client.py" "$@"; }
 

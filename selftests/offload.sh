@@ -50,9 +50,6 @@ check "the flow was translated (service counters moved)" \
 svcadm_n service add tcp "$(ep $VIP 9000)"
 svcadm_n backend add tcp "$(ep $VIP 9000)" "$(ep "${BACKENDS[0]}" 9001)"
 head -c 8000000 /dev/urandom >"$dir/in"
-bg in_b timeout 120 socat -u "TCP-LISTEN:9001,bind=${BACKENDS[0]},reuseaddr" "CREATE:$dir/out"
-wait_listen 9001
-in_c timeout 120 socat -u "OPEN:$dir/in" "TCP:$(ep $VIP 9000)"
-wait $!
+vip_transfer up "$dir/in" "$dir/out" 120
 check "8 MB through the VIP arrive byte for byte" cmp -s "$dir/in" "$dir/out"
 finish
