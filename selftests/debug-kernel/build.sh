@@ -45,7 +45,7 @@ find "$cache" -mindepth 2 -maxdepth 2 -name 'done' -mtime +30 -printf '%h\n' |
 
 # An interrupted build resumes: the source is extracted once (marked by
 # src/.extracted), and make is incremental.
-log "building $pkg $srcver into $entry (about 20 minutes on 2 cores)"
+log "building $pkg $srcver into $entry (10 to 20 minutes on 2 cores)"
 start=$SECONDS
 mkdir -p "$entry"
 if [[ ! -f $entry/src/.extracted ]]; then
