@@ -16,6 +16,7 @@ static int __net_init svclb_net_init(struct net *net)
 	sn->net = net;
 	mutex_init(&sn->lock);
 	sn->genid = 1;
+	svclb_stage_net_init(sn);
 	err = svclb_affinity_net_init(sn);
 	if (err)
 		return err;
@@ -48,6 +49,7 @@ static void __net_exit svclb_net_exit(struct net *net)
 	struct svclb_net *sn = svclb_pernet(net);
 
 	svclb_hooks_net_exit(net);
+	svclb_stage_net_exit(sn);
 	svclb_service_net_exit(sn);
 	svclb_flow_net_exit(sn);
 	svclb_affinity_net_exit(sn);
@@ -89,11 +91,16 @@ static int __init svclb_init(void)
 	err = register_pernet_subsys(&svclb_net_ops);
 	if (err)
 		goto err_affinity;
-	err = svclb_genl_init();
+	err = svclb_stage_init();
 	if (err)
 		goto err_pernet;
+	err = svclb_genl_init();
+	if (err)
+		goto err_stage;
 	return 0;
 
+err_stage:
+	svclb_stage_exit();
 err_pernet:
 	unregister_pernet_subsys(&svclb_net_ops);
 err_affinity:
@@ -108,6 +115,7 @@ err_flow:
 static void __exit svclb_exit(void)
 {
 	svclb_genl_exit();
+	svclb_stage_exit();
 	unregister_pernet_subsys(&svclb_net_ops);
 	/*
 	 * Flows, affinity entries, backend sets and services are freed by RCU

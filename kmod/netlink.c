@@ -34,6 +34,8 @@ static const struct nla_policy svclb_svc_policy[SVCLB_SVC_A_MAX + 1] = {
 	[SVCLB_SVC_A_BACKENDS] = NLA_POLICY_NESTED_ARRAY(svclb_be_policy),
 	[SVCLB_SVC_A_AFFINITY] = { .type = NLA_U8 },
 	[SVCLB_SVC_A_AFFINITY_TIMEOUT] = { .type = NLA_U32 },
+	[SVCLB_SVC_A_BACKENDS_FROM] = { .type = NLA_U32 },
+	[SVCLB_SVC_A_BACKENDS_MORE] = { .type = NLA_FLAG },
 };
 
 static const struct nla_policy svclb_cfg_policy[SVCLB_CFG_A_MAX + 1] = {
@@ -207,12 +209,17 @@ static int svclb_parse_svc_key(struct genl_info *info, struct nlattr **tb,
 				    "statistics are read-only");
 		return -EINVAL;
 	}
-	if (tb[SVCLB_SVC_A_BACKENDS] &&
-	    info->genlhdr->cmd != SVCLB_CMD_SERVICE_NEW &&
+	if (info->genlhdr->cmd != SVCLB_CMD_SERVICE_NEW &&
 	    info->genlhdr->cmd != SVCLB_CMD_SERVICE_SET) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[SVCLB_SVC_A_BACKENDS],
-				    "a backend list belongs only in SVCLB_CMD_SERVICE_NEW or _SET");
-		return -EINVAL;
+		const struct nlattr *list = tb[SVCLB_SVC_A_BACKENDS] ?:
+			tb[SVCLB_SVC_A_BACKENDS_FROM] ?:
+			tb[SVCLB_SVC_A_BACKENDS_MORE];
+
+		if (list) {
+			NL_SET_ERR_MSG_ATTR(extack, list,
+					    "a backend list belongs only in SVCLB_CMD_SERVICE_NEW or _SET");
+			return -EINVAL;
+		}
 	}
 	if (!tb[SVCLB_SVC_A_FAMILY]) {
 		NL_SET_ERR_MSG_ATTR(extack, nest, "missing service address family");
@@ -351,19 +358,17 @@ static int svclb_parse_be(struct netlink_ext_ack *extack,
 			  struct nlattr **tb, struct svclb_be_spec *spec);
 
 /*
- * The backends of the list @list of a service of @family, in two arrays the
- * caller frees with kvfree(): *@specsp in the order given, *@sortedp sorted.
+ * Append the backends of the list @list of a service of @family to @specs,
+ * up to max-backends in all.
  */
 static int svclb_parse_be_list(struct genl_info *info,
 			       const struct nlattr *list, u16 family,
-			       struct svclb_be_spec **specsp,
-			       struct svclb_be_spec ***sortedp, unsigned int *np)
+			       struct svclb_be_specs *specs)
 {
 	struct svclb_net *sn = svclb_pernet(genl_info_net(info));
 	struct netlink_ext_ack *extack = info->extack;
 	struct nlattr *tb[SVCLB_BE_A_MAX + 1];
-	struct svclb_be_spec *specs, **sorted, *dup;
-	unsigned int n = 0, i = 0;
+	unsigned int n = specs->n;
 	const struct nlattr *a;
 	int rem, err;
 
@@ -379,52 +384,115 @@ static int svclb_parse_be_list(struct genl_info *info,
 			return -E2BIG;
 		}
 	}
-	specs = kvcalloc(max(n, 1U), sizeof(*specs), GFP_KERNEL);
-	sorted = kvcalloc(max(n, 1U), sizeof(*sorted), GFP_KERNEL);
-	err = svclb_explain(info, -ENOMEM);
-	if (!specs || !sorted)
-		goto err;
+	err = svclb_specs_reserve(specs, n - specs->n);
+	if (err)
+		return svclb_explain(info, err);
 	nla_for_each_nested(a, list, rem) {
-		err = svclb_parse_be(extack, a, family, tb, &specs[i++]);
+		err = svclb_parse_be(extack, a, family, tb,
+				     &specs->v[specs->n]);
 		if (err)
-			goto err;
+			return err;
+		specs->n++;
 	}
-	dup = svclb_spec_sort(specs, sorted, n);
-	if (dup) {
-		NL_SET_ERR_MSG_ATTR(extack, dup->nla, "backend listed twice");
-		err = -EINVAL;
-		goto err;
-	}
-	*specsp = specs;
-	*sortedp = sorted;
-	*np = n;
 	return 0;
-err:
-	kvfree(sorted);
-	kvfree(specs);
-	return err;
 }
 
+static const int svclb_part_excludes[] = {
+	SVCLB_SVC_A_SCHED, SVCLB_SVC_A_FLAGS, SVCLB_SVC_A_AFFINITY,
+	SVCLB_SVC_A_AFFINITY_TIMEOUT,
+};
+
 /*
- * Replace the backends of @svc with those of the list @list, and its
- * scheduler with @sched: all or nothing.
+ * The backends of the list of a SERVICE_NEW or _SET request into @specs,
+ * after those the socket staged when the request completes a staged set
+ * (SVCLB_SVC_A_BACKENDS_FROM). Returns 1 when the request is a part to
+ * stage (SVCLB_SVC_A_BACKENDS_MORE), which is then done.
  */
-static int svclb_set_backends(struct genl_info *info, struct svclb_service *svc,
-			      const struct nlattr *list,
-			      const struct svclb_sched_ops *sched)
+static int svclb_request_be_list(struct genl_info *info, struct nlattr **tb,
+				 const struct svclb_svc_key *key,
+				 struct svclb_be_specs *specs)
 {
-	struct svclb_be_spec *specs, **sorted;
-	unsigned int n;
+	struct svclb_net *sn = svclb_pernet(genl_info_net(info));
+	const struct nlattr *from_attr = tb[SVCLB_SVC_A_BACKENDS_FROM];
+	const struct nlattr *list = tb[SVCLB_SVC_A_BACKENDS];
+	bool more = nla_get_flag(tb[SVCLB_SVC_A_BACKENDS_MORE]);
+	u32 from = from_attr ? nla_get_u32(from_attr) : 0;
+	struct netlink_ext_ack *extack = info->extack;
+	struct svclb_stage *st;
+	unsigned int i, n;
 	int err;
 
-	err = svclb_parse_be_list(info, list, svc->key.family, &specs, &sorted,
-				  &n);
-	if (err)
+	if (!list && (more || from_attr)) {
+		svclb_stage_free(sn, svclb_stage_find(sn, info->snd_portid));
+		NL_SET_ERR_MSG(extack,
+			       "a part of a backend set needs its list (SVCLB_SVC_A_BACKENDS)");
+		return -EINVAL;
+	}
+	if (!more && !from)
+		return list ? svclb_parse_be_list(info, list, key->family,
+						  specs) : 0;
+	st = svclb_stage_find(sn, info->snd_portid);
+	for (i = 0; more && i < ARRAY_SIZE(svclb_part_excludes); i++) {
+		if (tb[svclb_part_excludes[i]]) {
+			svclb_stage_free(sn, st);
+			NL_SET_ERR_MSG_ATTR(extack, tb[svclb_part_excludes[i]],
+					    "a part of a backend set but the last carries only the service key and backends");
+			return -EINVAL;
+		}
+	}
+	if (!from) {
+		st = svclb_stage_new(sn, info->snd_portid, key);
+		if (!st)
+			return svclb_explain(info, -ENOMEM);
+	} else if (!st || memcmp(&st->key, key, sizeof(*key)) ||
+		   st->specs.n != from) {
+		svclb_stage_free(sn, st);
+		NL_SET_ERR_MSG_ATTR(extack, from_attr,
+				    "the earlier parts of this backend set are missing: one was refused, or sent on another socket");
+		return -EINVAL;
+	}
+	n = st->specs.n;
+	err = svclb_parse_be_list(info, list, key->family, &st->specs);
+	if (err) {
+		svclb_stage_free(sn, st);
 		return err;
-	err = svclb_service_replace(svc, sched, specs, sorted, n);
-	kvfree(sorted);
-	kvfree(specs);
-	return svclb_explain(info, err);
+	}
+	if (!more) {
+		svclb_stage_take(sn, st, specs);
+		return 0;
+	}
+	/* What they point to goes with this request. */
+	for (i = n; i < st->specs.n; i++)
+		st->specs.v[i].nla = NULL;
+	return 1;
+}
+
+/* @specs sorted into *@sortedp, to free with kvfree(); no backend twice. */
+static int svclb_sort_be_list(struct genl_info *info,
+			      struct svclb_be_specs *specs,
+			      struct svclb_be_spec ***sortedp)
+{
+	struct svclb_be_spec **sorted, *dup;
+
+	*sortedp = NULL;
+	if (!specs->n)
+		return 0;
+	sorted = kvcalloc(specs->n, sizeof(*sorted), GFP_KERNEL);
+	if (!sorted)
+		return svclb_explain(info, -ENOMEM);
+	dup = svclb_spec_sort(specs->v, sorted, specs->n);
+	if (dup) {
+		kvfree(sorted);
+		if (dup->nla)
+			NL_SET_ERR_MSG_ATTR(info->extack, dup->nla,
+					    "backend listed twice");
+		else
+			NL_SET_ERR_MSG(info->extack,
+				       "backend listed twice in the staged parts");
+		return -EINVAL;
+	}
+	*sortedp = sorted;
+	return 0;
 }
 
 static int svclb_service_new(struct sk_buff *skb, struct genl_info *info)
@@ -435,11 +503,11 @@ static int svclb_service_new(struct sk_buff *skb, struct genl_info *info)
 		.affinity = SVCLB_AFFINITY_NONE,
 		.affinity_timeout = SVCLB_AFFINITY_TIMEOUT_DEFAULT * HZ,
 	};
-	struct svclb_be_spec *specs = NULL, **sorted = NULL;
+	struct svclb_be_specs specs = {};
 	struct nlattr *tb[SVCLB_SVC_A_MAX + 1];
+	struct svclb_be_spec **sorted = NULL;
 	struct svclb_service *svc;
 	struct svclb_svc_key key;
-	unsigned int n = 0;
 	int err;
 
 	err = svclb_parse_svc_key(info, tb, &key);
@@ -457,21 +525,55 @@ static int svclb_service_new(struct sk_buff *skb, struct genl_info *info)
 				       &conf.affinity_timeout);
 	if (err)
 		return err;
-	if (tb[SVCLB_SVC_A_BACKENDS]) {
-		err = svclb_parse_be_list(info, tb[SVCLB_SVC_A_BACKENDS],
-					  key.family, &specs, &sorted, &n);
-		if (err)
-			return err;
-	}
-	svc = svclb_service_create(sn, &key, &conf, specs, sorted, n);
-	kvfree(sorted);
-	kvfree(specs);
-	if (PTR_ERR_OR_ZERO(svc) == -EEXIST)
+	if (nla_get_flag(tb[SVCLB_SVC_A_BACKENDS_MORE]) &&
+	    svclb_service_lookup(sn, &key)) {
 		NL_SET_ERR_MSG(info->extack, "service already exists");
-	if (PTR_ERR_OR_ZERO(svc) == -ENOSPC)
+		return -EEXIST;
+	}
+	err = svclb_request_be_list(info, tb, &key, &specs);
+	if (err)
+		goto out;
+	err = svclb_sort_be_list(info, &specs, &sorted);
+	if (err)
+		goto out;
+	svc = svclb_service_create(sn, &key, &conf, specs.v, sorted, specs.n);
+	err = PTR_ERR_OR_ZERO(svc);
+	if (err == -EEXIST)
+		NL_SET_ERR_MSG(info->extack, "service already exists");
+	if (err == -ENOSPC)
 		NL_SET_ERR_MSG(info->extack,
 			       "the namespace has the most services allowed (max-services)");
-	return svclb_notify(info, svclb_explain(info, PTR_ERR_OR_ZERO(svc)));
+	err = svclb_notify(info, svclb_explain(info, err));
+out:
+	kvfree(sorted);
+	svclb_specs_free(&specs);
+	return err < 0 ? err : 0;
+}
+
+/*
+ * Replace the backends of @svc with those of the request, and its scheduler
+ * with @sched: all or nothing. Returns 1 for a part that is only staged.
+ */
+static int svclb_set_backends(struct genl_info *info, struct nlattr **tb,
+			      struct svclb_service *svc,
+			      const struct svclb_sched_ops *sched)
+{
+	struct svclb_be_specs specs = {};
+	struct svclb_be_spec **sorted = NULL;
+	int err;
+
+	err = svclb_request_be_list(info, tb, &svc->key, &specs);
+	if (err)
+		goto out;
+	err = svclb_sort_be_list(info, &specs, &sorted);
+	if (err)
+		goto out;
+	err = svclb_explain(info, svclb_service_replace(svc, sched, specs.v,
+							sorted, specs.n));
+out:
+	kvfree(sorted);
+	svclb_specs_free(&specs);
+	return err;
 }
 
 static int svclb_service_set(struct sk_buff *skb, struct genl_info *info)
@@ -497,13 +599,13 @@ static int svclb_service_set(struct sk_buff *skb, struct genl_info *info)
 	if (err)
 		return err;
 	/* The only change that can fail comes first. */
-	if (tb[SVCLB_SVC_A_BACKENDS])
-		err = svclb_set_backends(info, svc, tb[SVCLB_SVC_A_BACKENDS],
-					 sched);
+	if (tb[SVCLB_SVC_A_BACKENDS] || tb[SVCLB_SVC_A_BACKENDS_FROM] ||
+	    tb[SVCLB_SVC_A_BACKENDS_MORE])
+		err = svclb_set_backends(info, tb, svc, sched);
 	else
 		err = svclb_explain(info, svclb_service_set_sched(svc, sched));
 	if (err)
-		return err;
+		return err < 0 ? err : 0;
 	if (flags != svc->flags) {
 		WRITE_ONCE(svc->flags, flags);
 		svclb_changed(svc->sn);

@@ -175,6 +175,9 @@ struct svclb_net {
 
 	struct rhashtable affinity;
 	atomic_t nr_affinity;		/* bounded by max_flows */
+
+	struct list_head stages;	/* struct svclb_stage, under lock */
+	unsigned int nr_stages;		/* written under lock */
 };
 
 /* A backend as a request to replace a service's backends lists it. */
@@ -188,6 +191,20 @@ struct svclb_be_spec {
 	bool fresh;			/* be was created for it */
 	u32 old_weight;
 	u8 old_state;
+};
+
+/* Backends given by requests, in the order given. */
+struct svclb_be_specs {
+	struct svclb_be_spec *v;
+	unsigned int n, cap;
+};
+
+/* A backend set arriving in parts, for one socket (stage.c). */
+struct svclb_stage {
+	struct list_head list;		/* in sn->stages, under sn->lock */
+	u32 portid;			/* of the socket sending it */
+	struct svclb_svc_key key;	/* of the service it is for */
+	struct svclb_be_specs specs;	/* the parts so far; nla is NULL */
 };
 
 extern unsigned int svclb_net_id;
@@ -281,6 +298,20 @@ static inline void svclb_stats_drop(struct svclb_stats __percpu *stats,
 	u64_stats_update_end(&s->syncp);
 	put_cpu_ptr(stats);
 }
+
+/* stage.c */
+int svclb_specs_reserve(struct svclb_be_specs *s, unsigned int extra);
+void svclb_specs_free(struct svclb_be_specs *s);
+int svclb_stage_init(void);
+void svclb_stage_exit(void);
+void svclb_stage_net_init(struct svclb_net *sn);
+void svclb_stage_net_exit(struct svclb_net *sn);
+struct svclb_stage *svclb_stage_find(struct svclb_net *sn, u32 portid);
+struct svclb_stage *svclb_stage_new(struct svclb_net *sn, u32 portid,
+				    const struct svclb_svc_key *key);
+void svclb_stage_free(struct svclb_net *sn, struct svclb_stage *st);
+void svclb_stage_take(struct svclb_net *sn, struct svclb_stage *st,
+		      struct svclb_be_specs *specs);
 
 /* flow.c */
 int svclb_flow_init(void);

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 """Netlink API checks, run in a namespace of their own: every malformed or
 refused request fails with its own extack message and changes nothing;
-dumps split large services, resume, and flag interruption."""
+dumps split large services, resume, and flag interruption; backend sets
+larger than one attribute arrive in parts and apply at once."""
 
 import socket
 import struct
@@ -10,10 +11,11 @@ import sys
 sys.path.insert(0, __file__.rsplit("/", 1)[0] + "/lib")
 from genl import (A_BACKEND, A_CONFIG, A_FLOW, A_LOOKUP, A_SERVICE, BE_ADDR,
                   BE_PORT, BE_STATE, BE_STATS, BE_WEIGHT, CFG_AFFINITY_ENTRIES,
-                  CFG_SEED, CMD, LK_CLIENT_ADDR, LK_CLIENT_PORT, LK_HASH,
+                  CFG_MAX_BACKENDS, CFG_SEED, CMD, LK_CLIENT_ADDR, LK_CLIENT_PORT, LK_HASH,
                   NLM_F_ACK_TLVS, NLM_F_DUMP, NLM_F_DUMP_INTR, NLMSG_DONE,
                   NLMSGERR_ATTR_MSG, SVC_ADDR, SVC_AFFINITY,
-                  SVC_AFFINITY_TIMEOUT, SVC_FAMILY, SVC_BACKENDS, SVC_FLAGS,
+                  SVC_AFFINITY_TIMEOUT, SVC_FAMILY, SVC_BACKENDS,
+                  SVC_BACKENDS_FROM, SVC_BACKENDS_MORE, SVC_FLAGS,
                   SVC_PORT, SVC_PROTO, SVC_SCHED, SVC_STATS, Genl,
                   addr, attr, dump_services, lookup_request, nest, parse_attrs,
                   parse_lookup, string, svc_key, u8, u16, u32, u64)
@@ -108,6 +110,12 @@ REFUSED = [
     ("backend list in BACKEND_NEW", "BACKEND_NEW",
      svc(*KEY, nest(SVC_BACKENDS)) + be(*BE2), 22,
      "a backend list belongs only in SVCLB_CMD_SERVICE_NEW or _SET"),
+    ("a part of a backend set in BACKEND_NEW", "BACKEND_NEW",
+     svc(*KEY, u32(SVC_BACKENDS_FROM, 3)) + be(*BE2), 22,
+     "a backend list belongs only in SVCLB_CMD_SERVICE_NEW or _SET"),
+    ("a flag with a payload", "SERVICE_SET",
+     svc(*KEY, nest(SVC_BACKENDS), u8(SVC_BACKENDS_MORE, 1)), 34,
+     "Attribute failed policy validation"),
     ("backend list holding a service nest", "SERVICE_SET",
      svc(*KEY, nest(SVC_BACKENDS, be(*BE), nest(A_SERVICE, *BE2))), 22,
      "a backend list holds only SVCLB_A_BACKEND nests"),
@@ -221,6 +229,101 @@ REFUSED = [
     ("flows in a request", "FLOW_DEL", attr(A_FLOW, b""), 22,
      "flows are read-only"),
 ]
+
+
+def bes4(lo, hi):
+    return [be(addr(BE_ADDR, f"10.2.{i // 250}.{i % 250 + 1}"),
+               u16(BE_PORT, 8080)) for i in range(lo, hi)]
+
+
+def part(key, bes, frm=0, more=False, *extra):
+    """A request's service nest holding a part of a staged backend set."""
+    attrs = [*key, nest(SVC_BACKENDS, *bes), *extra]
+    if frm:
+        attrs.append(u32(SVC_BACKENDS_FROM, frm))
+    if more:
+        attrs.append(attr(SVC_BACKENDS_MORE, b""))
+    return svc(*attrs)
+
+
+def staged_parts(g):
+    """Sets of thousands of backends, in parts (each attribute holds at
+    most 64 KiB): nothing changes before the last part, which applies the
+    whole set; a part missing or refused, or sent on another socket, loses
+    the set and changes nothing."""
+    def count(key):
+        svcs = dump_services(g)
+        return len(svcs[key_of(key)][1]) if key_of(key) in svcs else None
+
+    def refused(sock, cmd, payload, want_err, want_msg, name):
+        err, msg = sock.try_request(CMD[cmd], payload)
+        check(f"staged parts: {name}: \"{want_msg}\"",
+              err == want_err and msg and want_msg in msg,
+              f"got errno {err} \"{msg}\"")
+
+    big = svc_key(port=8100)
+    s1, s2 = Genl(), Genl()
+    s1.request(CMD["SERVICE_NEW"], svc(*big, nest(SVC_BACKENDS, *bes4(0, 1))))
+    s1.request(CMD["SERVICE_SET"], part(big, bes4(0, 1500), more=True))
+    s1.request(CMD["SERVICE_SET"], part(big, bes4(1500, 3000), 1500, True))
+    check("staged parts of a set change nothing before the last one",
+          count(big) == 1, f"{count(big)} backends")
+    s1.request(CMD["SERVICE_SET"], part(big, bes4(3000, 4000), 3000,
+                                        False, string(SVC_SCHED, "rr")))
+    svcs = dump_services(g)
+    got = {(b[BE_ADDR], b[BE_PORT]) for b in svcs[key_of(big)][1]}
+    check("the last part replaces the set with 4000 backends at once",
+          len(got) == 4000 and svcs[key_of(big)][0][SVC_SCHED] == b"rr\0",
+          f"{len(got)} backends")
+
+    new = svc_key(port=8101, vip="fd00::10")
+    bes6 = [be(addr(BE_ADDR, f"fd00:2::{i + 1:x}"), u16(BE_PORT, 80))
+            for i in range(2500)]
+    s1.request(CMD["SERVICE_NEW"], part(new, bes6[:1200], more=True))
+    check("a service created in parts does not exist before the last one",
+          count(new) is None)
+    s1.request(CMD["SERVICE_NEW"], part(new, bes6[1200:], 1200))
+    check("... and has its 2500 IPv6 backends after it", count(new) == 2500,
+          f"{count(new)} backends")
+
+    s1.request(CMD["SERVICE_SET"], part(big, bes4(0, 10), more=True))
+    refused(s1, "SERVICE_SET", part(big, bes4(10, 20), 15, True), 22,
+            "the earlier parts of this backend set are missing",
+            "a part at the wrong position")
+    refused(s1, "SERVICE_SET", part(big, bes4(20, 30), 20), 22,
+            "the earlier parts of this backend set are missing",
+            "the set is lost after a refused part")
+    s1.request(CMD["SERVICE_SET"], part(big, bes4(0, 10), more=True))
+    refused(s2, "SERVICE_SET", part(big, bes4(10, 20), 10), 22,
+            "the earlier parts of this backend set are missing",
+            "the last part on another socket")
+    refused(s1, "SERVICE_SET", part(new, bes6[:5], 10), 22,
+            "the earlier parts of this backend set are missing",
+            "the last part for another service")
+    s1.request(CMD["SERVICE_SET"], part(big, bes4(0, 10), more=True))
+    refused(s1, "SERVICE_SET", part(big, bes4(5, 15), 10), 22,
+            "backend listed twice", "a backend in two parts")
+    refused(s1, "SERVICE_SET", part(big, bes4(0, 10), 0, True,
+                                    string(SVC_SCHED, "rr")), 22,
+            "carries only the service key and backends",
+            "a scheduler in a part but the last")
+    refused(s1, "SERVICE_NEW", part(new, bes6[:5], 0, True), 17,
+            "service already exists", "a new service that exists")
+    refused(s1, "SERVICE_SET", svc(*big, attr(SVC_BACKENDS_MORE, b"")), 22,
+            "a part of a backend set needs its list",
+            "a part without backends")
+    refused(s1, "SERVICE_SET", svc(*big, u32(SVC_BACKENDS_FROM, 0)), 22,
+            "a part of a backend set needs its list",
+            "a position without backends")
+    g.request(CMD["CONFIG_SET"], nest(A_CONFIG, u32(CFG_MAX_BACKENDS, 2500)))
+    s1.request(CMD["SERVICE_SET"], part(big, bes4(0, 1500), more=True))
+    refused(s1, "SERVICE_SET", part(big, bes4(1500, 3000), 1500), 7,
+            "more backends than a service may have",
+            "parts beyond max-backends together")
+    g.request(CMD["CONFIG_SET"], nest(A_CONFIG, u32(CFG_MAX_BACKENDS, 65521)))
+    check("refused parts changed nothing",
+          count(big) == 4000 and count(new) == 2500,
+          f"{count(big)} and {count(new)} backends")
 
 
 def main():
@@ -337,8 +440,11 @@ def main():
     g.send(CMD["SERVICE_GET"], flags=NLM_F_DUMP)
     first = g.sock.recv(1 << 20)
     other.request(CMD["SERVICE_NEW"], svc(*svc_key(port=9999)))
-    intr = any(f & NLM_F_DUMP_INTR for f, _ in g.recv_msgs())
+    # Read to the end: the socket's next request must not meet the rest.
+    intr = any([f & NLM_F_DUMP_INTR for f, _ in g.recv_msgs()])
     check("a change during a dump sets NLM_F_DUMP_INTR", first and intr)
+
+    staged_parts(g)
 
     g.request(CMD["FLUSH"])
     check("flush empties the tables", dump_services(g) == {})

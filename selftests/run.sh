@@ -40,6 +40,7 @@ TESTS=(
 	"unload.sh"
 	"concurrency.sh"
 	"apply.sh"
+	"shapes.sh"
 	"kubernetes.sh"
 	"scale.sh"
 	"hairpin.sh"

@@ -47,7 +47,7 @@ CMD_MAX = C_FLOW_DEL
 DUMPS = (C_SVC_GET, C_FLOW_GET)
 A_SERVICE, A_BACKEND, A_CONFIG, A_LOOKUP, A_FLOW = 1, 2, 3, 4, 5
 (S_FAMILY, S_PROTO, S_ADDR, S_PORT, S_SCHED, S_FLAGS, S_STATS,
- S_BACKENDS, S_AFFINITY, S_AFFINITY_TIMEOUT) = range(1, 11)
+ S_BACKENDS, S_AFFINITY, S_AFFINITY_TIMEOUT, S_FROM, S_MORE) = range(1, 13)
 B_ADDR, B_PORT, B_WEIGHT, B_STATS, B_STATE = range(1, 6)
 CFG_TIMEOUTS = list(range(1, 6))
 (CFG_MAX_FLOWS, CFG_FLOWS, CFG_MASQ_MARK, CFG_MASQ_MASK, CFG_SEED, CFG_PAD,
@@ -62,7 +62,7 @@ BE_POL = ({B_ADDR: "bin", B_PORT: "u16", B_WEIGHT: "u32", B_STATS: "nest",
 SVC_POL = ({S_FAMILY: "u16", S_PROTO: "u8", S_ADDR: "bin", S_PORT: "u16",
             S_SCHED: "nulstr", S_FLAGS: "u32", S_STATS: "nest",
             S_BACKENDS: ("array", BE_POL), S_AFFINITY: "u8",
-            S_AFFINITY_TIMEOUT: "u32"}, 10)
+            S_AFFINITY_TIMEOUT: "u32", S_FROM: "u32", S_MORE: "flag"}, 12)
 CFG_POL = ({**{t: "u32" for t in CFG_TIMEOUTS}, CFG_MAX_FLOWS: "u32",
             CFG_FLOWS: "u32", CFG_MASQ_MARK: "u32", CFG_MASQ_MASK: "u32",
             CFG_SEED: "u64", CFG_AFFINITY_ENTRIES: "u32",
@@ -183,6 +183,8 @@ def parse_strict(data, pol, where):
                               f"NLA_F_NESTED unexpected in {where}")
             if kind == "reject":
                 raise Invalid(EINVAL, True, f"rejected attribute in {where}")
+            if kind == "flag" and plen:
+                raise Invalid(ERANGE, True, f"flag with a payload in {where}")
             n = FIXED.get(kind)
             if n is not None and plen != n:
                 raise Invalid(EINVAL, True,
@@ -233,7 +235,8 @@ def svc_key(attrs, cmd):
     tb = parse_strict(attrs[A_SERVICE], SVC_POL, "service")
     if S_STATS in tb:
         raise Invalid(EINVAL, False, "dump-only attribute in service")
-    if S_BACKENDS in tb and cmd not in (C_SVC_NEW, C_SVC_SET):
+    if cmd not in (C_SVC_NEW, C_SVC_SET) and (
+            S_BACKENDS in tb or S_FROM in tb or S_MORE in tb):
         raise Invalid(EINVAL, False, "backend list outside NEW and SET")
     if S_FAMILY not in tb:
         raise Invalid(EINVAL, False, "missing family")
@@ -261,6 +264,10 @@ class Model:
         #         affinity timeout]
         self.svcs = {}
         self.config = dict(config)
+        # The backend set the socket is staging: (key, [specs]) or None,
+        # and how many parts were staged and completed.
+        self.stage = None
+        self.parts = {"staged": 0, "completed": 0}
 
     def svc_opts(self, tb, sched, flags):
         if S_SCHED in tb:
@@ -301,10 +308,52 @@ class Model:
         return key, be, weight, state
 
     def be_list(self, data, fam):
-        """svclb_parse_be_list(): {(addr, port): (weight, state)}, or
-        Invalid. The entries are counted in order, each one's type checked
-        before it counts; every backend is parsed before repeats are
-        looked for."""
+        """svclb_parse_be_list() and svclb_sort_be_list():
+        {(addr, port): (weight, state)}, or Invalid."""
+        return self.be_dedup(self.be_specs(data, fam, 0))
+
+    @staticmethod
+    def be_dedup(specs):
+        """Every backend is parsed before repeats are looked for."""
+        bes = {}
+        for be, weight, state in specs:
+            if be in bes:
+                raise Invalid(EINVAL, False, "a backend twice in the list")
+            bes[be] = (1 if weight is None else weight,
+                       0 if state is None else state)
+        return bes
+
+    def request_be_list(self, tb, key, absent):
+        """svclb_request_be_list(): the whole list, @absent when the
+        request has none, or STAGED for a part that is only kept."""
+        more = S_MORE in tb
+        frm = get(tb, S_FROM, "I") if S_FROM in tb else 0
+        if S_BACKENDS not in tb and (more or S_FROM in tb):
+            self.stage = None
+            raise Invalid(EINVAL, False, "a part without its list")
+        if not more and not frm:
+            return self.be_list(tb[S_BACKENDS], key[0]) \
+                if S_BACKENDS in tb else absent
+        st, self.stage = self.stage, None
+        if more and any(t in tb for t in (S_SCHED, S_FLAGS, S_AFFINITY,
+                                          S_AFFINITY_TIMEOUT)):
+            raise Invalid(EINVAL, False, "a part with more than backends")
+        if not frm:
+            st = (key, [])
+        elif st is None or st[0] != key or len(st[1]) != frm:
+            raise Invalid(EINVAL, False, "earlier parts missing")
+        st[1].extend(self.be_specs(tb[S_BACKENDS], key[0], len(st[1])))
+        if more:
+            self.stage = st
+            self.parts["staged"] += 1
+            return STAGED
+        self.parts["completed"] += 1
+        return self.be_dedup(st[1])
+
+    def be_specs(self, data, fam, staged):
+        """svclb_parse_be_list(): the specs in order, or Invalid. The
+        entries are counted in order after the @staged ones, each one's
+        type checked before it counts."""
         items = []
         off = 0
         while off + 4 <= len(data):
@@ -314,7 +363,7 @@ class Model:
             if atype & 0x3fff != A_BACKEND:
                 raise Invalid(EINVAL, False, "not a backend in the list")
             items.append(data[off:off + alen])
-            if len(items) > self.config[CFG_MAX_BACKENDS]:
+            if staged + len(items) > self.config[CFG_MAX_BACKENDS]:
                 raise Invalid(E2BIG, False, "more backends than max-backends")
             off += (alen + 3) & ~3
         specs = []
@@ -322,13 +371,7 @@ class Model:
             if not struct.unpack_from("=H", item, 2)[0] & NLA_F_NESTED:
                 raise Invalid(EINVAL, False, "a backend without NLA_F_NESTED")
             specs.append(self.be_spec(item[4:], fam))
-        bes = {}
-        for be, weight, state in specs:
-            if be in bes:
-                raise Invalid(EINVAL, False, "a backend twice in the list")
-            bes[be] = (1 if weight is None else weight,
-                       0 if state is None else state)
-        return bes
+        return specs
 
     def be_spec(self, data, fam):
         """svclb_parse_be(): (addr, port), weight or None, state or
@@ -400,8 +443,11 @@ class Model:
             if multicast(key[2]):
                 raise Invalid(EINVAL, False, "multicast service address")
             aff = self.svc_affinity(tb, 0, AFFINITY_TIMEOUT_DEFAULT)
-            bes = self.be_list(tb[S_BACKENDS], key[0]) \
-                if S_BACKENDS in tb else {}
+            if S_MORE in tb and key in self.svcs:
+                raise Invalid(EEXIST, False, "service exists")
+            bes = self.request_be_list(tb, key, {})
+            if bes is STAGED:
+                return None
             if key in self.svcs:
                 raise Invalid(EEXIST, False, "service exists")
             if len(self.svcs) >= self.config[CFG_MAX_SERVICES]:
@@ -417,8 +463,9 @@ class Model:
             svc = self.svcs[key]
             sched, flags = self.svc_opts(tb, svc[0], svc[1])
             aff = self.svc_affinity(tb, svc[3], svc[4])
-            bes = self.be_list(tb[S_BACKENDS], key[0]) \
-                if S_BACKENDS in tb else None
+            bes = self.request_be_list(tb, key, None)
+            if bes is STAGED:
+                return None
             return (cmd, key, sched, flags, bes, aff)
         if cmd in (C_BE_NEW, C_BE_SET, C_BE_DEL):
             key, be, weight, state = self.backend(attrs, cmd)
@@ -499,6 +546,9 @@ class Model:
             self.config.update(eff[1])
 
 
+# What Model.request_be_list() returns for a part that is only staged.
+STAGED = object()
+
 # How often each command is generated: mostly changes, rarely a flush.
 CMD_CUM = list(itertools.accumulate(
     (120, 60, 40, 20, 140, 60, 40, 1, 20, 30, 30, 20, 20)))
@@ -544,6 +594,11 @@ class Gen:
                     key.append(nested(S_BACKENDS, [
                         nested(A_BACKEND, self.backend(fam, True))
                         for _ in range(r.choice((0, 1, 2, 3)))]))
+                    # A part of a staged set, at a likely position.
+                    if r.random() < 0.3:
+                        key.append(u32(S_FROM, r.choice((0, 1, 2, 3, 4, 6))))
+                    if r.random() < 0.3:
+                        key.append(leaf(S_MORE, b""))
             r.shuffle(key)
             top.append(nested(A_SERVICE, key))
             if cmd in (C_BE_NEW, C_BE_SET, C_BE_DEL) or (
@@ -994,7 +1049,9 @@ def main():
           f"{s['error']} errors ({s['core']} from the genetlink core, "
           f"{s['svclb']} from svclb); {checks} dump checks; "
           f"{len(model.svcs)} services, "
-          f"{sum(len(v[2]) for v in model.svcs.values())} backends at the end")
+          f"{sum(len(v[2]) for v in model.svcs.values())} backends at the end; "
+          f"parts of backend sets: {model.parts['staged']} staged, "
+          f"{model.parts['completed']} last parts parsed")
     for k, v in sorted(f.no_extack.items()):
         print(f"# core refusal without an extack message: {k}: {v}")
     if a.verbose:

@@ -26,6 +26,7 @@
 #include "nl.h"
 #include "state.h"
 #include "svcadm.h"
+#include "svcreq.h"
 
 /* ---- reading the desired state ---- */
 
@@ -360,30 +361,6 @@ static void position(const char *text, size_t offset, int *line, int *col)
 	}
 }
 
-static char *read_all(FILE *f, size_t *len)
-{
-	size_t cap = 65536, n = 0;
-	char *buf = malloc(cap), *p;
-
-	while (buf) {
-		n += fread(buf + n, 1, cap - n - 1, f);
-		if (n < cap - 1)
-			break;
-		cap *= 2;
-		p = realloc(buf, cap);
-		if (!p)
-			free(buf);
-		buf = p;
-	}
-	if (!buf || ferror(f)) {
-		free(buf);
-		return NULL;
-	}
-	buf[n] = '\0';
-	*len = n;
-	return buf;
-}
-
 /*
  * The JSON document of text (len bytes and a NUL), strictly parsed; NULL
  * with r->err set, "FILE:LINE:COLUMN: invalid JSON: ...", when it is not one.
@@ -436,7 +413,7 @@ static json_object *read_json(struct reader *r)
 			return NULL;
 		}
 	}
-	text = read_all(f, &len);
+	text = read_stream(f, &len);
 	if (f != stdin)
 		fclose(f);
 	if (!text) {
@@ -608,7 +585,13 @@ static struct op *plan(const struct table *want, struct table *cur,
 
 /* ---- messages ---- */
 
-static struct nl_msg *op_msg(struct svclb_nl *nl, const struct op *op)
+/*
+ * The messages of op appended to *reqs (n of *cap), each tagged with the
+ * op's index in *owner; -1 after reporting.
+ */
+static int op_msgs(struct svclb_nl *nl, const struct op *op, size_t index,
+		   struct svclb_nl_req **reqs, size_t **owner, size_t *n,
+		   size_t *cap)
 {
 	static const uint8_t cmds[] = {
 		[CREATE] = SVCLB_CMD_SERVICE_NEW,
@@ -616,48 +599,48 @@ static struct nl_msg *op_msg(struct svclb_nl *nl, const struct op *op)
 		[DELETE] = SVCLB_CMD_SERVICE_DEL,
 	};
 	const struct service *s = op->svc;
-	struct nlattr *nest, *list, *bnest;
-	struct nl_msg *msg;
+	struct svc_request r = {
+		.cmd = cmds[op->change], .proto = s->proto, .vip = &s->ep,
+	};
+	struct nl_msg **msgs;
+	int nr;
 
-	msg = svclb_nl_msg(nl, cmds[op->change], 0);
-	if (!msg)
-		return NULL;
-	nest = svclb_nl_nest(msg, SVCLB_A_SERVICE);
-	if (!nest || svclb_nl_put_key(msg, s->proto, &s->ep))
-		goto full;
 	if (op->change != DELETE) {
-		if (nla_put_string(msg, SVCLB_SVC_A_SCHED, sched_of(s)) < 0 ||
-		    nla_put_u32(msg, SVCLB_SVC_A_FLAGS, s->flags) < 0 ||
-		    nla_put_u8(msg, SVCLB_SVC_A_AFFINITY, s->affinity) < 0 ||
-		    nla_put_u32(msg, SVCLB_SVC_A_AFFINITY_TIMEOUT,
-				affinity_timeout_of(s)) < 0)
-			goto full;
-		list = svclb_nl_nest(msg, SVCLB_SVC_A_BACKENDS);
-		if (!list)
-			goto full;
-		for (size_t i = 0; i < s->nr_backends; i++) {
-			const struct backend *be = &s->backends[i];
-
-			bnest = svclb_nl_nest(msg, SVCLB_A_BACKEND);
-			if (!bnest ||
-			    svclb_nl_put_endpoint(msg, SVCLB_BE_A_ADDR,
-						  SVCLB_BE_A_PORT, &be->ep) ||
-			    nla_put_u32(msg, SVCLB_BE_A_WEIGHT, be->weight) < 0 ||
-			    nla_put_u8(msg, SVCLB_BE_A_STATE, be->state) < 0)
-				goto full;
-			nla_nest_end(msg, bnest);
-		}
-		/* Empty, it says "no backend": libnl would drop it. */
-		if (nla_nest_end_keep_empty(msg, list) < 0)
-			goto full;
+		r.sched = sched_of(s);
+		r.have_flags = r.have_affinity = r.have_timeout = true;
+		r.flags = s->flags;
+		r.affinity = s->affinity;
+		r.timeout = affinity_timeout_of(s);
+		r.have_backends = true;
+		r.backends = s->backends;
+		r.nr_backends = s->nr_backends;
 	}
-	nla_nest_end(msg, nest);
-	return msg;
+	nr = svc_request_msgs(nl, &r, &msgs);
+	if (nr < 0)
+		return -1;
+	if (*n + nr > *cap) {
+		size_t c = (*n + nr) * 2;
+		struct svclb_nl_req *rq = realloc(*reqs, c * sizeof(**reqs));
+		size_t *ow = rq ? realloc(*owner, c * sizeof(**owner)) : NULL;
 
-full:
-	nlmsg_free(msg);
-	svclb_nl_msg_full();
-	return NULL;
+		if (rq)
+			*reqs = rq;
+		if (!ow) {
+			for (int i = 0; i < nr; i++)
+				nlmsg_free(msgs[i]);
+			free(msgs);
+			report_error("out of memory");
+			return -1;
+		}
+		*owner = ow;
+		*cap = c;
+	}
+	for (int i = 0; i < nr; i++) {
+		(*reqs)[*n] = (struct svclb_nl_req){ .msg = msgs[i] };
+		(*owner)[(*n)++] = index;
+	}
+	free(msgs);
+	return 0;
 }
 
 /* ---- output ---- */
@@ -903,7 +886,10 @@ int cmd_apply(const struct command *cmd, int argc, char **argv)
 	struct reader r = { .file = NULL };
 	struct table want = { 0 }, cur = { 0 };
 	struct svclb_nl_req *reqs = NULL;
+	const struct svclb_nl_req **outcome = NULL;
+	size_t nr_reqs = 0, cap_reqs = 0, *owner = NULL;
 	size_t nr_ops = 0, nr_unchanged, nr_calls = 0, nr_failed = 0;
+	bool broken = false;
 	size_t counts[4] = { 0 };
 	bool nl_open = false, ok;
 	struct op *ops = NULL;
@@ -953,35 +939,43 @@ int cmd_apply(const struct command *cmd, int argc, char **argv)
 		counts[ops[i].change]++;
 
 	if (!dry_run && nr_ops) {
-		reqs = calloc(nr_ops, sizeof(*reqs));
-		if (!reqs) {
-			report_error("out of memory");
-			goto out;
-		}
 		for (size_t i = 0; i < nr_ops; i++) {
-			reqs[i].msg = op_msg(&nl, &ops[i]);
-			if (!reqs[i].msg) {
-				for (size_t j = 0; j < i; j++)
+			if (op_msgs(&nl, &ops[i], i, &reqs, &owner, &nr_reqs,
+				    &cap_reqs)) {
+				for (size_t j = 0; j < nr_reqs; j++)
 					nlmsg_free(reqs[j].msg);
 				goto out;
 			}
 		}
-		if (svclb_nl_batch(&nl, reqs, nr_ops, &nr_calls))
+		broken = svclb_nl_batch(&nl, reqs, nr_reqs, &nr_calls) != 0;
+		/* An op's outcome: its first refused or unanswered part. */
+		outcome = calloc(nr_ops, sizeof(*outcome));
+		if (!outcome) {
+			report_error("out of memory");
 			goto out;
+		}
+		for (size_t i = nr_reqs; i--;) {
+			if (!reqs[i].answered || reqs[i].error)
+				outcome[owner[i]] = &reqs[i];
+		}
 	}
 
 	if (json_output)
 		failed = json_object_new_array();
-	for (size_t i = 0; reqs && i < nr_ops; i++) {
+	for (size_t i = 0; outcome && i < nr_ops; i++) {
 		char name[SERVICE_NAME_LEN];
+		const struct svclb_nl_req *rq = outcome[i];
 		const char *why;
 
-		if (!reqs[i].error)
+		if (!rq)
 			continue;
 		nr_failed++;
 		counts[ops[i].change]--;
 		service_name(ops[i].svc, name, sizeof(name));
-		why = reqs[i].ext_msg[0] ? reqs[i].ext_msg : strerror(-reqs[i].error);
+		if (!rq->answered)
+			why = "no answer from the kernel: the change may or may not have been made";
+		else
+			why = rq->ext_msg[0] ? rq->ext_msg : strerror(-rq->error);
 		if (json_output) {
 			json_object *o = json_object_new_object();
 
@@ -990,6 +984,9 @@ int cmd_apply(const struct command *cmd, int argc, char **argv)
 					       json_object_new_string(change_names[ops[i].change]));
 			json_object_object_add(o, "error", json_object_new_string(why));
 			json_object_array_add(failed, o);
+		} else if (!rq->answered) {
+			fprintf(stderr, "svcadm: %s: %s not confirmed: %s\n", name,
+				change_names[ops[i].change], why);
 		} else {
 			fprintf(stderr, "svcadm: %s: %s refused, %s: %s\n", name,
 				change_names[ops[i].change],
@@ -1006,7 +1003,7 @@ int cmd_apply(const struct command *cmd, int argc, char **argv)
 		json_object_object_add(root, "deleted", json_object_new_int64(counts[DELETE]));
 		json_object_object_add(root, "unchanged", json_object_new_int64(nr_unchanged));
 		json_object_object_add(root, "messages",
-				       json_object_new_int64(dry_run ? 0 : nr_ops));
+				       json_object_new_int64(nr_reqs));
 		json_object_object_add(root, "sendmsg_calls", json_object_new_int64(nr_calls));
 		json_object_object_add(root, "failed", failed);
 		failed = NULL;
@@ -1030,15 +1027,18 @@ int cmd_apply(const struct command *cmd, int argc, char **argv)
 		printf("%s%zu created, %zu replaced, %zu deleted, %zu unchanged; %zu netlink message%s in %zu sendmsg call%s\n",
 		       dry_run ? "dry run, would be: " : "",
 		       counts[CREATE], counts[REPLACE], counts[DELETE], nr_unchanged,
-		       dry_run ? 0 : nr_ops, nr_ops == 1 && !dry_run ? "" : "s",
+		       nr_reqs, nr_reqs == 1 ? "" : "s",
 		       nr_calls, nr_calls == 1 ? "" : "s");
 		if (nr_failed)
-			fprintf(stderr, "svcadm: %zu of %zu changes refused; the other services have their new state\n",
-				nr_failed, nr_ops);
+			fprintf(stderr, "svcadm: %zu of %zu changes %s; the other services have their new state\n",
+				nr_failed, nr_ops,
+				broken ? "refused or not confirmed" : "refused");
 	}
 	ret = finish_output() || nr_failed ? 1 : 0;
 out:
 	json_object_put(failed);
+	free(outcome);
+	free(owner);
 	free(reqs);
 	free(ops);
 	table_free(&want);

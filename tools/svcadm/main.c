@@ -26,7 +26,8 @@ static const struct command commands[] = {
 		"service", cmd_service,
 		"add|set|del PROTO VIP:PORT [sched NAME] [flags FLAG[,FLAG...]]\n"
 		"       [affinity client-ip [timeout SECONDS]|affinity none]\n"
-		"       [backends ADDR:PORT[/weight=N][/state=STATE][,...]|backends none]",
+		"       [backends ADDR:PORT[/weight=N][/state=STATE][,...]|backends @FILE|\n"
+		"        backends none]",
 		"Create, change or delete a service",
 		"Create a service (add), change its settings or replace its backends\n"
 		"(set), or delete it with its backends and flows (del). PROTO and\n"
@@ -61,6 +62,11 @@ static const struct command commands[] = {
 		"               set only: replace the whole backend set at once; backends\n"
 		"               kept keep their flows and counters, those not listed are\n"
 		"               removed. weight and state are 1 and active when not given.\n"
+		"               Any number of backends, up to max-backends: a large set\n"
+		"               goes in parts that the kernel applies as one change.\n"
+		"  backends @FILE\n"
+		"               the same, read from FILE (@-: standard input), separated\n"
+		"               by commas, spaces or newlines\n"
 		"               backends none removes every backend.\n",
 	},
 	{
@@ -472,4 +478,28 @@ int main(int argc, char **argv)
 		return finish_output();
 	}
 	return cmd->fn(cmd, argc, argv);
+}
+
+char *read_stream(FILE *f, size_t *len)
+{
+	size_t cap = 65536, n = 0;
+	char *buf = malloc(cap), *p;
+
+	while (buf) {
+		n += fread(buf + n, 1, cap - n - 1, f);
+		if (n < cap - 1)
+			break;
+		cap *= 2;
+		p = realloc(buf, cap);
+		if (!p)
+			free(buf);
+		buf = p;
+	}
+	if (!buf || ferror(f)) {
+		free(buf);
+		return NULL;
+	}
+	buf[n] = '\0';
+	*len = n;
+	return buf;
 }

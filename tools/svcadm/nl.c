@@ -209,6 +209,33 @@ static int transact(struct svclb_nl *nl, struct nl_msg *msg,
 	return 0;
 }
 
+/*
+ * Batches and the parts of large backend sets go many to a sendmsg(), which
+ * the kernel refuses above the send buffer's size less 32 bytes: ask for a
+ * large buffer (the kernel caps it at net.core.wmem_max unless the caller
+ * may force it) and size batches by what was granted.
+ */
+#define SOCKET_BUFFER (1 << 20)
+
+static int set_buffers(struct svclb_nl *nl)
+{
+	int fd = nl_socket_get_fd(nl->sk), size = SOCKET_BUFFER;
+	socklen_t len = sizeof(size);
+
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, &len) < 0) {
+		report_error("cannot read the netlink socket's send buffer size: %s",
+			     strerror(errno));
+		return -1;
+	}
+	/* netlink_sendmsg(): at most sk_sndbuf - 32 bytes. */
+	nl->max_send = size > 4096 ? (size_t)size - 32 : 4064;
+	return 0;
+}
+
 int svclb_nl_open(struct svclb_nl *nl)
 {
 	int one = 1;
@@ -236,6 +263,8 @@ int svclb_nl_open(struct svclb_nl *nl)
 			     strerror(errno));
 		goto fail;
 	}
+	if (set_buffers(nl))
+		goto fail;
 	nl->family = genl_ctrl_resolve(nl->sk, SVCLB_GENL_NAME);
 	if (nl->family < 0) {
 		if (nl->family == -NLE_OBJ_NOTFOUND)
@@ -261,7 +290,14 @@ void svclb_nl_close(struct svclb_nl *nl)
 
 struct nl_msg *svclb_nl_msg(struct svclb_nl *nl, uint8_t cmd, int flags)
 {
-	struct nl_msg *msg = nlmsg_alloc();
+	return svclb_nl_msg_sized(nl, cmd, flags, 0);
+}
+
+struct nl_msg *svclb_nl_msg_sized(struct svclb_nl *nl, uint8_t cmd, int flags,
+				  size_t size)
+{
+	struct nl_msg *msg = size ? nlmsg_alloc_size(NLMSG_HDRLEN + GENL_HDRLEN +
+						     size) : nlmsg_alloc();
 
 	if (!msg) {
 		report_error("out of memory");
@@ -334,12 +370,12 @@ int svclb_nl_dump(struct svclb_nl *nl, struct nl_msg *msg,
 }
 
 /*
- * A batch goes out in chunks of at most BATCH_MSGS messages and BATCH_BYTES
- * bytes: one sendmsg() each, whose answers (an ack or an error per message)
- * fit in the default socket receive buffer before they are read.
+ * A batch goes out in chunks of at most BATCH_MSGS messages and of at most
+ * what the socket may send at once (nl->max_send): one sendmsg() each,
+ * whose answers (an ack or an error per message) fit in the socket's
+ * receive buffer before they are read.
  */
 #define BATCH_MSGS 64
-#define BATCH_BYTES 65536
 
 struct batch {
 	struct svclb_nl_req *reqs;
@@ -364,9 +400,10 @@ static int batch_error_cb(struct sockaddr_nl *peer, struct nlmsgerr *e,
 	struct svclb_nl_req *req = batch_req(b, e->msg.nlmsg_seq);
 
 	(void)peer;
-	if (req) {
+	if (req && !req->answered) {
 		req->error = e->error < 0 ? e->error : -e->error;
 		get_ext_msg(nlh, req->ext_msg, sizeof(req->ext_msg));
+		req->answered = true;
 		b->answered++;
 	}
 	return NL_SKIP;
@@ -375,9 +412,12 @@ static int batch_error_cb(struct sockaddr_nl *peer, struct nlmsgerr *e,
 static int batch_ack_cb(struct nl_msg *msg, void *arg)
 {
 	struct batch *b = arg;
+	struct svclb_nl_req *req = batch_req(b, nlmsg_hdr(msg)->nlmsg_seq);
 
-	if (batch_req(b, nlmsg_hdr(msg)->nlmsg_seq))
+	if (req && !req->answered) {
+		req->answered = true;
 		b->answered++;
+	}
 	return NL_SKIP;
 }
 
@@ -400,7 +440,7 @@ int svclb_nl_batch(struct svclb_nl *nl, struct svclb_nl_req *reqs, size_t n,
 
 	*nr_calls = 0;
 	cb = nl_cb_alloc(NL_CB_DEFAULT);
-	buf = malloc(BATCH_BYTES);
+	buf = malloc(nl->max_send);
 	if (!cb || !buf) {
 		report_error("out of memory");
 		goto out;
@@ -413,6 +453,7 @@ int svclb_nl_batch(struct svclb_nl *nl, struct svclb_nl_req *reqs, size_t n,
 		   &one, sizeof(one));
 
 	for (i = 0; i < n; i++) {
+		reqs[i].answered = false;
 		/* Sets the port, the sequence number, REQUEST and ACK. */
 		nl_complete_msg(nl->sk, reqs[i].msg);
 		if (!i)
@@ -428,11 +469,12 @@ int svclb_nl_batch(struct svclb_nl *nl, struct svclb_nl_req *reqs, size_t n,
 			struct nlmsghdr *nlh = nlmsg_hdr(reqs[b.hi].msg);
 			size_t sz = NLMSG_ALIGN(nlh->nlmsg_len);
 
-			if (sz > BATCH_BYTES) {
-				report_error("a request does not fit in a netlink message");
+			if (sz > nl->max_send) {
+				report_error("a request of %zu bytes is above the %zu bytes the netlink socket may send",
+					     sz, nl->max_send);
 				goto out;
 			}
-			if (len + sz > BATCH_BYTES)
+			if (len + sz > nl->max_send)
 				break;
 			memcpy(buf + len, nlh, sz);
 			len += sz;

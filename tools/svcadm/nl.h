@@ -12,6 +12,7 @@ struct svclb_nl {
 	struct nl_sock *sk;
 	int family;		/* generic netlink id of "svclb" */
 	bool interrupted;	/* the last dump carried NLM_F_DUMP_INTR */
+	size_t max_send;	/* the most bytes one sendmsg() may carry */
 };
 
 /*
@@ -23,6 +24,9 @@ void svclb_nl_close(struct svclb_nl *nl);
 
 /* A request for cmd with the given nlmsg flags, or NULL (reported). */
 struct nl_msg *svclb_nl_msg(struct svclb_nl *nl, uint8_t cmd, int flags);
+/* The same with room for size bytes of attributes (0: libnl's default). */
+struct nl_msg *svclb_nl_msg_sized(struct svclb_nl *nl, uint8_t cmd, int flags,
+				  size_t size);
 
 /*
  * Message building: these do not report; when one fails, the caller
@@ -58,7 +62,8 @@ int svclb_nl_dump(struct svclb_nl *nl, struct nl_msg *msg,
 /* One request of a batch and, once sent, its outcome. */
 struct svclb_nl_req {
 	struct nl_msg *msg;	/* freed by svclb_nl_batch() */
-	int error;		/* 0, or the negative errno the kernel sent */
+	bool answered;		/* the kernel's answer came */
+	int error;		/* with it, 0 or the negative errno sent */
 	char ext_msg[256];	/* with error, the kernel's explanation */
 };
 
@@ -67,7 +72,8 @@ struct svclb_nl_req {
  * answer; nr_sent counts the netlink messages and nr_calls the sendmsg()
  * calls. The kernel handles them in order, each on its own: one refused
  * does not stop the next. Returns 0 when every request was answered,
- * whatever the answers; -1 after reporting a socket error.
+ * whatever the answers; -1 after reporting a socket error, when those not
+ * answered may or may not have been applied.
  */
 int svclb_nl_batch(struct svclb_nl *nl, struct svclb_nl_req *reqs, size_t n,
 		   size_t *nr_calls);

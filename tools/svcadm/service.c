@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <netlink/netlink.h>
-#include <netlink/socket.h>
 #include <linux/svclb.h>
 
 #include "addr.h"
 #include "nl.h"
+#include "state.h"
 #include "svcadm.h"
+#include "svcreq.h"
 
 static const uint8_t service_cmds[] = {
 	[ACTION_ADD] = SVCLB_CMD_SERVICE_NEW,
@@ -165,30 +167,51 @@ fail:
 	return false;
 }
 
-static int put_be_list(struct nl_msg *msg, const struct be_item *items,
-		       size_t n)
+/*
+ * The backend list of the file name (after "@"; "-" is standard input), its
+ * items separated by commas, spaces or newlines, into a comma-separated
+ * string to free; NULL after writing why into err.
+ */
+static char *read_be_file(const char *name, char *err)
 {
-	struct nlattr *list, *be;
+	FILE *f = strcmp(name, "-") ? fopen(name, "r") : stdin;
+	char *text, *out;
+	size_t len, n = 0;
 
-	list = svclb_nl_nest(msg, SVCLB_SVC_A_BACKENDS);
-	if (!list)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		const struct be_item *it = &items[i];
-
-		be = svclb_nl_nest(msg, SVCLB_A_BACKEND);
-		if (!be ||
-		    svclb_nl_put_endpoint(msg, SVCLB_BE_A_ADDR, SVCLB_BE_A_PORT,
-					  &it->ep) ||
-		    (it->have_weight &&
-		     nla_put_u32(msg, SVCLB_BE_A_WEIGHT, it->weight) < 0) ||
-		    (it->have_state &&
-		     nla_put_u8(msg, SVCLB_BE_A_STATE, it->state) < 0) ||
-		    nla_nest_end(msg, be) < 0)
-			return -1;
+	if (!f) {
+		snprintf(err, PARSE_ERR_LEN, "cannot open %s: %s", name,
+			 strerror(errno));
+		return NULL;
 	}
-	/* An empty list removes every backend: keep the empty nest. */
-	return nla_nest_end_keep_empty(msg, list) < 0 ? -1 : 0;
+	text = read_stream(f, &len);
+	if (f != stdin)
+		fclose(f);
+	if (!text) {
+		snprintf(err, PARSE_ERR_LEN, "cannot read %s", name);
+		return NULL;
+	}
+	out = text;
+	for (char *p = text; *p;) {
+		size_t sep = strspn(p, ", \t\r\n"), word;
+
+		p += sep;
+		word = strcspn(p, ", \t\r\n");
+		if (!word)
+			break;
+		if (n)
+			out[n++] = ',';
+		memmove(out + n, p, word);
+		n += word;
+		p += word;
+	}
+	out[n] = '\0';
+	if (!n) {
+		free(text);
+		snprintf(err, PARSE_ERR_LEN,
+			 "%s holds no backend (\"none\" means no backend)", name);
+		return NULL;
+	}
+	return text;
 }
 
 /* What follows PROTO VIP:PORT. */
@@ -258,8 +281,18 @@ static int parse_service_opts(const struct command *cmd, int action,
 				return usage_error(cmd, "backends is given twice");
 			if (!val)
 				return usage_error(cmd, "missing backend list after backends");
-			if (!parse_be_list(val, &o->items, &o->nr_items, err))
+			if (val[0] == '@') {
+				char *list = read_be_file(val + 1, err);
+				bool ok = list && parse_be_list(list, &o->items,
+								&o->nr_items, err);
+
+				free(list);
+				if (!ok)
+					return usage_error(cmd, "%s", err);
+			} else if (!parse_be_list(val, &o->items, &o->nr_items,
+						  err)) {
 				return usage_error(cmd, "%s", err);
+			}
 			o->have_backends = true;
 		} else {
 			return usage_error(cmd, "unknown keyword \"%s\": expected sched, flags, affinity or backends",
@@ -272,12 +305,15 @@ static int parse_service_opts(const struct command *cmd, int action,
 int cmd_service(const struct command *cmd, int argc, char **argv)
 {
 	struct service_opts o = { 0 };
+	struct svclb_nl_req *reqs = NULL;
+	struct backend *backends = NULL;
+	struct nl_msg **msgs = NULL;
+	struct svc_request req;
 	struct svclb_nl nl;
 	struct endpoint vip;
-	struct nlattr *nest;
-	struct nl_msg *msg;
+	size_t nr_calls;
 	uint8_t proto;
-	int action, ret;
+	int action, ret, nr;
 
 	action = parse_action(cmd, argc, argv);
 	if (action < 0)
@@ -289,41 +325,62 @@ int cmd_service(const struct command *cmd, int argc, char **argv)
 		goto out_free;
 
 	ret = 1;
+	if (o.have_backends) {
+		backends = calloc(o.nr_items ? o.nr_items : 1, sizeof(*backends));
+		if (!backends) {
+			report_error("out of memory");
+			goto out_free;
+		}
+		/* The kernel's defaults for what a backend leaves out. */
+		for (size_t i = 0; i < o.nr_items; i++)
+			backends[i] = (struct backend){
+				.ep = o.items[i].ep,
+				.weight = o.items[i].have_weight ?
+					  o.items[i].weight : 1,
+				.state = o.items[i].have_state ?
+					 o.items[i].state : SVCLB_BE_STATE_ACTIVE,
+			};
+	}
 	if (svclb_nl_open(&nl))
 		goto out_free;
-	/* Room for the list: libnl's default is one page, its socket's 32 KiB. */
-	if (o.have_backends) {
-		size_t size = 4096 + o.nr_items * 64;
-
-		nlmsg_set_default_size(size);
-		if (nl_socket_set_buffer_size(nl.sk, 0, size) < 0) {
-			report_error("cannot make room for %zu backends in the netlink socket",
-				     o.nr_items);
-			goto out;
+	req = (struct svc_request){
+		.cmd = service_cmds[action], .proto = proto, .vip = &vip,
+		.sched = o.sched,
+		.have_flags = o.have_flags, .flags = o.flags,
+		.have_affinity = o.have_affinity, .affinity = o.affinity,
+		.have_timeout = o.have_timeout, .timeout = o.timeout,
+		.have_backends = o.have_backends, .backends = backends,
+		.nr_backends = o.nr_items,
+	};
+	nr = svc_request_msgs(&nl, &req, &msgs);
+	if (nr < 0)
+		goto out;
+	reqs = calloc(nr, sizeof(*reqs));
+	if (!reqs) {
+		for (int i = 0; i < nr; i++)
+			nlmsg_free(msgs[i]);
+		report_error("out of memory");
+		goto out;
+	}
+	for (int i = 0; i < nr; i++)
+		reqs[i].msg = msgs[i];
+	if (svclb_nl_batch(&nl, reqs, nr, &nr_calls))
+		goto out;
+	/* A part refused makes the next ones refused too: the first says why. */
+	ret = 0;
+	for (int i = 0; i < nr && !ret; i++) {
+		if (reqs[i].error) {
+			report_error("%s", reqs[i].ext_msg[0] ? reqs[i].ext_msg :
+					   strerror(-reqs[i].error));
+			ret = 1;
 		}
 	}
-	msg = svclb_nl_msg(&nl, service_cmds[action], NLM_F_REQUEST | NLM_F_ACK);
-	if (!msg)
-		goto out;
-	nest = svclb_nl_nest(msg, SVCLB_A_SERVICE);
-	if (!nest || svclb_nl_put_key(msg, proto, &vip) ||
-	    (o.sched && nla_put_string(msg, SVCLB_SVC_A_SCHED, o.sched) < 0) ||
-	    (o.have_flags && nla_put_u32(msg, SVCLB_SVC_A_FLAGS, o.flags) < 0) ||
-	    (o.have_affinity &&
-	     nla_put_u8(msg, SVCLB_SVC_A_AFFINITY, o.affinity) < 0) ||
-	    (o.have_timeout &&
-	     nla_put_u32(msg, SVCLB_SVC_A_AFFINITY_TIMEOUT, o.timeout) < 0) ||
-	    (o.have_backends && put_be_list(msg, o.items, o.nr_items)) ||
-	    nla_nest_end(msg, nest) < 0) {
-		nlmsg_free(msg);
-		svclb_nl_msg_full();
-		goto out;
-	}
-	if (!svclb_nl_do(&nl, msg))
-		ret = 0;
 out:
 	svclb_nl_close(&nl);
 out_free:
+	free(reqs);
+	free(msgs);
+	free(backends);
 	free(o.items);
 	return ret;
 }

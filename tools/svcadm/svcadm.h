@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define EXIT_USAGE 2
 
@@ -56,6 +57,9 @@ int parse_endpoint_arg(const struct command *cmd, int argc, char **argv,
 /* PROTO VIP:PORT in argv[i] and argv[i + 1], as parse_endpoint_arg(). */
 int parse_service_arg(const struct command *cmd, int argc, char **argv,
 		      int i, uint8_t *proto, struct endpoint *vip);
+
+/* All of f, NUL-terminated, len bytes before the NUL; NULL on error. */
+char *read_stream(FILE *f, size_t *len);
 
 /* Flush stdout; returns 0, or 1 after reporting a write error. */
 int finish_output(void);

@@ -92,6 +92,26 @@
  * from the new one after: never from a mix or from none. A request with
  * one invalid or repeated backend is refused whole and changes nothing.
  *
+ * Large backend sets: one attribute holds at most 64 KiB (about 1,800 IPv4
+ * or 1,350 IPv6 backends), so a larger set for SVCLB_CMD_SERVICE_NEW or _SET
+ * is sent in parts, each a request of the same command and service key,
+ * sent in order on one socket:
+ *
+ *     SVCLB_SVC_A_BACKENDS_FROM: u32, the position in the whole set of the
+ *                                request's first backend; 0 when absent
+ *     SVCLB_SVC_A_BACKENDS_MORE: flag, more parts follow
+ *
+ * A part with MORE carries only the service key, BACKENDS, FROM and MORE;
+ * it changes nothing and is only kept (staged) for its socket: the service
+ * must exist for _SET and must not for _NEW. The part without MORE carries
+ * the rest of the request (SCHED, FLAGS, ...) and the last backends; the
+ * request then acts on the whole set as one, as if it held every backend:
+ * the set is still applied all or nothing, and atomically. FROM must equal
+ * the number of backends the socket staged for the service, or the part is
+ * refused: a part refused, or a socket closed, loses the set staged so far.
+ * A socket stages one set at a time: FROM 0 with MORE starts a new one. The
+ * event of the last part carries that request's attributes only.
+ *
  * SVCLB_CMD_SERVICE_DEL: delete a service, its backends and its flows.
  *
  *   SVCLB_A_SERVICE: nest with the service key (FAMILY, PROTO, ADDR, PORT)
@@ -308,6 +328,8 @@ enum svclb_svc_attrs {
 	SVCLB_SVC_A_BACKENDS,	/* nest: SVCLB_A_BACKEND... */
 	SVCLB_SVC_A_AFFINITY,	/* u8: enum svclb_affinity */
 	SVCLB_SVC_A_AFFINITY_TIMEOUT,	/* u32, seconds */
+	SVCLB_SVC_A_BACKENDS_FROM,	/* u32, a staged part's position */
+	SVCLB_SVC_A_BACKENDS_MORE,	/* flag: more parts follow */
 	__SVCLB_SVC_A_MAX
 };
 #define SVCLB_SVC_A_MAX (__SVCLB_SVC_A_MAX - 1)
