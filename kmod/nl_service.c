@@ -1,0 +1,556 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The service and backend commands of the netlink family: create, change,
+ * replace the backend set of (in parts too, with stage.c), delete, flush,
+ * and dump services with their backends.
+ */
+#include <linux/in.h>
+#include <linux/mm.h>
+#include <linux/socket.h>
+#include <net/genetlink.h>
+#include <net/ipv6.h>
+#include <net/sock.h>
+
+#include "svclb.h"
+#include "netlink.h"
+
+/* The optional scheduler and flags of a service request. */
+static int svclb_parse_svc_opts(struct genl_info *info, struct nlattr **tb,
+				const struct svclb_sched_ops **sched,
+				u32 *flags)
+{
+	if (tb[SVCLB_SVC_A_SCHED]) {
+		*sched = svclb_sched_find(nla_data(tb[SVCLB_SVC_A_SCHED]));
+		if (!*sched) {
+			NL_SET_ERR_MSG_ATTR(info->extack, tb[SVCLB_SVC_A_SCHED],
+					    "unknown scheduler");
+			return -ENOENT;
+		}
+	}
+	if (tb[SVCLB_SVC_A_FLAGS]) {
+		*flags = nla_get_u32(tb[SVCLB_SVC_A_FLAGS]);
+		if (*flags & ~SVCLB_SVC_F_ALL) {
+			NL_SET_ERR_MSG_ATTR(info->extack, tb[SVCLB_SVC_A_FLAGS],
+					    "unknown service flag");
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* The optional session affinity of a service request; @timeout in jiffies. */
+static int svclb_parse_svc_affinity(struct genl_info *info, struct nlattr **tb,
+				    u8 *affinity, u32 *timeout)
+{
+	struct nlattr *a = tb[SVCLB_SVC_A_AFFINITY_TIMEOUT];
+
+	if (tb[SVCLB_SVC_A_AFFINITY]) {
+		*affinity = nla_get_u8(tb[SVCLB_SVC_A_AFFINITY]);
+		if (*affinity > SVCLB_AFFINITY_MAX) {
+			NL_SET_ERR_MSG_ATTR(info->extack,
+					    tb[SVCLB_SVC_A_AFFINITY],
+					    "unknown session affinity");
+			return -EINVAL;
+		}
+	}
+	if (a) {
+		if (!nla_get_u32(a) || nla_get_u32(a) > SVCLB_TIMEOUT_MAX) {
+			NL_SET_ERR_MSG_ATTR(info->extack, a,
+					    "affinity timeout must be 1 to 2000000 seconds");
+			return -ERANGE;
+		}
+		*timeout = nla_get_u32(a) * HZ;
+	}
+	return 0;
+}
+
+static void svclb_set_affinity(struct svclb_service *svc, u8 affinity,
+			       u32 timeout)
+{
+	if (affinity == svc->affinity && timeout == svc->affinity_timeout)
+		return;
+	WRITE_ONCE(svc->affinity_timeout, timeout);
+	WRITE_ONCE(svc->affinity, affinity);
+	svclb_changed(svc->sn);
+}
+
+/*
+ * Append the backends of the list @list of a service of @family to @specs,
+ * up to max-backends in all.
+ */
+static int svclb_parse_be_list(struct genl_info *info,
+			       const struct nlattr *list, u16 family,
+			       struct svclb_be_specs *specs)
+{
+	struct svclb_net *sn = svclb_pernet(genl_info_net(info));
+	struct netlink_ext_ack *extack = info->extack;
+	struct nlattr *tb[SVCLB_BE_A_MAX + 1];
+	unsigned int n = specs->n;
+	const struct nlattr *a;
+	int rem, err;
+
+	nla_for_each_nested(a, list, rem) {
+		if (nla_type(a) != SVCLB_A_BACKEND) {
+			NL_SET_ERR_MSG_ATTR(extack, a,
+					    "a backend list holds only SVCLB_A_BACKEND nests");
+			return -EINVAL;
+		}
+		if (++n > READ_ONCE(sn->max_backends)) {
+			NL_SET_ERR_MSG_ATTR(extack, list,
+					    "more backends than a service may have (max-backends)");
+			return -E2BIG;
+		}
+	}
+	err = svclb_specs_reserve(specs, n - specs->n);
+	if (err)
+		return svclb_explain(info, err);
+	nla_for_each_nested(a, list, rem) {
+		err = svclb_parse_be(extack, a, family, tb,
+				     &specs->v[specs->n]);
+		if (err)
+			return err;
+		specs->n++;
+	}
+	return 0;
+}
+
+static const int svclb_part_excludes[] = {
+	SVCLB_SVC_A_SCHED, SVCLB_SVC_A_FLAGS, SVCLB_SVC_A_AFFINITY,
+	SVCLB_SVC_A_AFFINITY_TIMEOUT,
+};
+
+/*
+ * The backends of the list of a SERVICE_NEW or _SET request into @specs,
+ * after those the socket staged when the request completes a staged set
+ * (SVCLB_SVC_A_BACKENDS_FROM). Returns 1 when the request is a part to
+ * stage (SVCLB_SVC_A_BACKENDS_MORE), which is then done.
+ */
+static int svclb_request_be_list(struct genl_info *info, struct nlattr **tb,
+				 const struct svclb_svc_key *key,
+				 struct svclb_be_specs *specs)
+{
+	struct svclb_net *sn = svclb_pernet(genl_info_net(info));
+	const struct nlattr *from_attr = tb[SVCLB_SVC_A_BACKENDS_FROM];
+	const struct nlattr *list = tb[SVCLB_SVC_A_BACKENDS];
+	bool more = nla_get_flag(tb[SVCLB_SVC_A_BACKENDS_MORE]);
+	u32 from = from_attr ? nla_get_u32(from_attr) : 0;
+	struct netlink_ext_ack *extack = info->extack;
+	struct svclb_stage *st;
+	unsigned int i, n;
+	int err;
+
+	if (!list && (more || from_attr)) {
+		svclb_stage_free(sn, svclb_stage_find(sn, info->snd_portid));
+		NL_SET_ERR_MSG(extack,
+			       "a part of a backend set needs its list (SVCLB_SVC_A_BACKENDS)");
+		return -EINVAL;
+	}
+	if (!more && !from)
+		return list ? svclb_parse_be_list(info, list, key->family,
+						  specs) : 0;
+	st = svclb_stage_find(sn, info->snd_portid);
+	for (i = 0; more && i < ARRAY_SIZE(svclb_part_excludes); i++) {
+		if (tb[svclb_part_excludes[i]]) {
+			svclb_stage_free(sn, st);
+			NL_SET_ERR_MSG_ATTR(extack, tb[svclb_part_excludes[i]],
+					    "a part of a backend set but the last carries only the service key and backends");
+			return -EINVAL;
+		}
+	}
+	if (!from) {
+		st = svclb_stage_new(sn, info->snd_portid, key);
+		if (!st)
+			return svclb_explain(info, -ENOMEM);
+	} else if (!st || memcmp(&st->key, key, sizeof(*key)) ||
+		   st->specs.n != from) {
+		svclb_stage_free(sn, st);
+		NL_SET_ERR_MSG_ATTR(extack, from_attr,
+				    "the earlier parts of this backend set are missing: one was refused, or sent on another socket");
+		return -EINVAL;
+	}
+	n = st->specs.n;
+	err = svclb_parse_be_list(info, list, key->family, &st->specs);
+	if (err) {
+		svclb_stage_free(sn, st);
+		return err;
+	}
+	if (!more) {
+		svclb_stage_take(sn, st, specs);
+		return 0;
+	}
+	/* What they point to goes with this request. */
+	for (i = n; i < st->specs.n; i++)
+		st->specs.v[i].nla = NULL;
+	return 1;
+}
+
+/* @specs sorted into *@sortedp, to free with kvfree(); no backend twice. */
+static int svclb_sort_be_list(struct genl_info *info,
+			      struct svclb_be_specs *specs,
+			      struct svclb_be_spec ***sortedp)
+{
+	struct svclb_be_spec **sorted, *dup;
+
+	*sortedp = NULL;
+	if (!specs->n)
+		return 0;
+	sorted = kvcalloc(specs->n, sizeof(*sorted), GFP_KERNEL);
+	if (!sorted)
+		return svclb_explain(info, -ENOMEM);
+	dup = svclb_spec_sort(specs->v, sorted, specs->n);
+	if (dup) {
+		kvfree(sorted);
+		if (dup->nla)
+			NL_SET_ERR_MSG_ATTR(info->extack, dup->nla,
+					    "backend listed twice");
+		else
+			NL_SET_ERR_MSG(info->extack,
+				       "backend listed twice in the staged parts");
+		return -EINVAL;
+	}
+	*sortedp = sorted;
+	return 0;
+}
+
+int svclb_nl_service_new(struct sk_buff *skb, struct genl_info *info)
+{
+	struct svclb_net *sn = svclb_pernet(genl_info_net(info));
+	struct svclb_svc_conf conf = {
+		.sched = svclb_sched_default(),
+		.affinity = SVCLB_AFFINITY_NONE,
+		.affinity_timeout = SVCLB_AFFINITY_TIMEOUT_DEFAULT * HZ,
+	};
+	struct svclb_be_specs specs = {};
+	struct nlattr *tb[SVCLB_SVC_A_MAX + 1];
+	struct svclb_be_spec **sorted = NULL;
+	struct svclb_service *svc;
+	struct svclb_svc_key key;
+	int err;
+
+	err = svclb_parse_svc_key(info, tb, &key);
+	if (err)
+		return err;
+	err = svclb_parse_svc_opts(info, tb, &conf.sched, &conf.flags);
+	if (err)
+		return err;
+	if (svclb_addr_multicast(key.family, &key.addr)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[SVCLB_SVC_A_ADDR],
+				    "service address must be unicast, or 0.0.0.0 or :: for a node port");
+		return -EINVAL;
+	}
+	err = svclb_parse_svc_affinity(info, tb, &conf.affinity,
+				       &conf.affinity_timeout);
+	if (err)
+		return err;
+	if (nla_get_flag(tb[SVCLB_SVC_A_BACKENDS_MORE]) &&
+	    svclb_service_lookup(sn, &key)) {
+		NL_SET_ERR_MSG(info->extack, "service already exists");
+		return -EEXIST;
+	}
+	err = svclb_request_be_list(info, tb, &key, &specs);
+	if (err)
+		goto out;
+	err = svclb_sort_be_list(info, &specs, &sorted);
+	if (err)
+		goto out;
+	svc = svclb_service_create(sn, &key, &conf, specs.v, sorted, specs.n);
+	err = PTR_ERR_OR_ZERO(svc);
+	if (err == -EEXIST)
+		NL_SET_ERR_MSG(info->extack, "service already exists");
+	if (err == -ENOSPC)
+		NL_SET_ERR_MSG(info->extack,
+			       "the namespace has the most services allowed (max-services)");
+	err = svclb_notify(info, svclb_explain(info, err));
+out:
+	kvfree(sorted);
+	svclb_specs_free(&specs);
+	return err < 0 ? err : 0;
+}
+
+/*
+ * Replace the backends of @svc with those of the request, and its scheduler
+ * with @sched: all or nothing. Returns 1 for a part that is only staged.
+ */
+static int svclb_set_backends(struct genl_info *info, struct nlattr **tb,
+			      struct svclb_service *svc,
+			      const struct svclb_sched_ops *sched)
+{
+	struct svclb_be_specs specs = {};
+	struct svclb_be_spec **sorted = NULL;
+	int err;
+
+	err = svclb_request_be_list(info, tb, &svc->key, &specs);
+	if (err)
+		goto out;
+	err = svclb_sort_be_list(info, &specs, &sorted);
+	if (err)
+		goto out;
+	err = svclb_explain(info, svclb_service_replace(svc, sched, specs.v,
+							sorted, specs.n));
+out:
+	kvfree(sorted);
+	svclb_specs_free(&specs);
+	return err;
+}
+
+int svclb_nl_service_set(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *tb[SVCLB_SVC_A_MAX + 1];
+	const struct svclb_sched_ops *sched;
+	struct svclb_service *svc;
+	u32 flags, timeout;
+	u8 affinity;
+	int err;
+
+	svc = svclb_get_service(info, tb);
+	if (IS_ERR(svc))
+		return PTR_ERR(svc);
+	sched = svc->sched;
+	flags = svc->flags;
+	affinity = svc->affinity;
+	timeout = svc->affinity_timeout;
+	err = svclb_parse_svc_opts(info, tb, &sched, &flags);
+	if (err)
+		return err;
+	err = svclb_parse_svc_affinity(info, tb, &affinity, &timeout);
+	if (err)
+		return err;
+	/* The only change that can fail comes first. */
+	if (tb[SVCLB_SVC_A_BACKENDS] || tb[SVCLB_SVC_A_BACKENDS_FROM] ||
+	    tb[SVCLB_SVC_A_BACKENDS_MORE])
+		err = svclb_set_backends(info, tb, svc, sched);
+	else
+		err = svclb_explain(info, svclb_service_set_sched(svc, sched));
+	if (err)
+		return err < 0 ? err : 0;
+	if (flags != svc->flags) {
+		WRITE_ONCE(svc->flags, flags);
+		svclb_changed(svc->sn);
+	}
+	svclb_set_affinity(svc, affinity, timeout);
+	return svclb_notify(info, 0);
+}
+
+int svclb_nl_service_del(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *tb[SVCLB_SVC_A_MAX + 1];
+	struct svclb_service *svc;
+
+	svc = svclb_get_service(info, tb);
+	if (IS_ERR(svc))
+		return PTR_ERR(svc);
+	svclb_service_delete(svc);
+	return svclb_notify(info, 0);
+}
+
+int svclb_nl_backend_new(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *tb[SVCLB_BE_A_MAX + 1];
+	struct svclb_be_spec spec;
+	struct svclb_service *svc;
+	struct svclb_backend *be;
+	int err;
+
+	err = svclb_parse_backend(info, tb, &svc, &spec, &be);
+	if (err)
+		return err;
+	if (be) {
+		NL_SET_ERR_MSG(info->extack, "backend already exists");
+		return -EEXIST;
+	}
+	if (svc->nr_backends >= READ_ONCE(svc->sn->max_backends)) {
+		NL_SET_ERR_MSG(info->extack,
+			       "the service has the most backends allowed (max-backends)");
+		return -E2BIG;
+	}
+	err = svclb_backend_add(svc, &spec.addr, spec.port, spec.weight,
+				spec.state);
+	return svclb_notify(info, svclb_explain(info, err));
+}
+
+int svclb_nl_backend_set(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *tb[SVCLB_BE_A_MAX + 1];
+	struct svclb_be_spec spec;
+	struct svclb_service *svc;
+	struct svclb_backend *be;
+	u32 weight;
+	u8 state;
+	int err;
+
+	err = svclb_parse_backend(info, tb, &svc, &spec, &be);
+	if (err)
+		return err;
+	if (!be) {
+		NL_SET_ERR_MSG(info->extack, "no such backend");
+		return -ENOENT;
+	}
+	weight = tb[SVCLB_BE_A_WEIGHT] ? spec.weight : be->weight;
+	state = tb[SVCLB_BE_A_STATE] ? spec.state : be->state;
+	err = svclb_backend_update(be, weight, state);
+	return svclb_notify(info, svclb_explain(info, err));
+}
+
+int svclb_nl_backend_del(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *tb[SVCLB_BE_A_MAX + 1];
+	struct svclb_be_spec spec;
+	struct svclb_service *svc;
+	struct svclb_backend *be;
+	int err;
+
+	err = svclb_parse_backend(info, tb, &svc, &spec, &be);
+	if (err)
+		return err;
+	if (!be) {
+		NL_SET_ERR_MSG(info->extack, "no such backend");
+		return -ENOENT;
+	}
+	return svclb_notify(info, svclb_explain(info, svclb_backend_delete(be)));
+}
+
+int svclb_nl_flush(struct sk_buff *skb, struct genl_info *info)
+{
+	struct svclb_net *sn = svclb_pernet(genl_info_net(info));
+
+	svclb_service_flush(sn);
+	svclb_flow_flush(sn);
+	svclb_affinity_sweep(sn, true);
+	return svclb_notify(info, 0);
+}
+
+static int svclb_put_stats(struct sk_buff *skb, int type,
+			   struct svclb_stats __percpu *stats,
+			   const atomic_t *active, bool drops)
+{
+	struct svclb_stats_sum sum;
+	struct nlattr *nest;
+
+	svclb_stats_sum(stats, &sum);
+	nest = nla_nest_start(skb, type);
+	if (!nest ||
+	    nla_put_u64_64bit(skb, SVCLB_STATS_A_FLOWS, sum.flows,
+			      SVCLB_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, SVCLB_STATS_A_PKTS_IN, sum.pkts_in,
+			      SVCLB_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, SVCLB_STATS_A_BYTES_IN, sum.bytes_in,
+			      SVCLB_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, SVCLB_STATS_A_PKTS_OUT, sum.pkts_out,
+			      SVCLB_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, SVCLB_STATS_A_BYTES_OUT, sum.bytes_out,
+			      SVCLB_STATS_A_PAD) ||
+	    nla_put_u32(skb, SVCLB_STATS_A_ACTIVE_FLOWS,
+			max(atomic_read(active), 0)))
+		return -EMSGSIZE;
+	if (drops &&
+	    (nla_put_u64_64bit(skb, SVCLB_STATS_A_REFUSED, sum.refused,
+			       SVCLB_STATS_A_PAD) ||
+	     nla_put_u64_64bit(skb, SVCLB_STATS_A_DROPPED, sum.dropped,
+			       SVCLB_STATS_A_PAD)))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int svclb_put_backend(struct sk_buff *skb,
+			     const struct svclb_backend *be)
+{
+	struct nlattr *nest = nla_nest_start(skb, SVCLB_A_BACKEND);
+
+	if (!nest ||
+	    svclb_put_addr(skb, SVCLB_BE_A_ADDR, be->svc->key.family,
+			   &be->addr) ||
+	    nla_put_u16(skb, SVCLB_BE_A_PORT, ntohs(be->port)) ||
+	    nla_put_u32(skb, SVCLB_BE_A_WEIGHT, be->weight) ||
+	    nla_put_u8(skb, SVCLB_BE_A_STATE, be->state) ||
+	    svclb_put_stats(skb, SVCLB_BE_A_STATS, be->stats,
+			    &be->active_flows, false))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+/*
+ * Put one message for @svc with its backends from number *@be_idx on.
+ * Returns 0 when the service is complete, 1 when backends remain (*@be_idx
+ * is where to continue), -EMSGSIZE when nothing fitted.
+ */
+static int svclb_put_service(struct sk_buff *skb, struct netlink_callback *cb,
+			     const struct svclb_service *svc,
+			     unsigned long *be_idx)
+{
+	struct nlattr *snest, *bnest, *last;
+	const struct svclb_backend *be;
+	unsigned long i = 0, done = 0;
+	void *hdr;
+
+	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			  &svclb_genl_family, NLM_F_MULTI,
+			  SVCLB_CMD_SERVICE_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+	genl_dump_check_consistent(cb, hdr);
+
+	snest = nla_nest_start(skb, SVCLB_A_SERVICE);
+	if (!snest || svclb_put_svc_key(skb, svc) ||
+	    nla_put_u32(skb, SVCLB_SVC_A_FLAGS, svc->flags) ||
+	    nla_put_u8(skb, SVCLB_SVC_A_AFFINITY, svc->affinity) ||
+	    nla_put_u32(skb, SVCLB_SVC_A_AFFINITY_TIMEOUT,
+			svc->affinity_timeout / HZ) ||
+	    svclb_put_stats(skb, SVCLB_SVC_A_STATS, svc->stats,
+			    &svc->active_flows, true))
+		goto cancel;
+	bnest = nla_nest_start(skb, SVCLB_SVC_A_BACKENDS);
+	if (!bnest)
+		goto cancel;
+	list_for_each_entry(be, &svc->backends, list) {
+		if (i++ < *be_idx)
+			continue;
+		last = (struct nlattr *)skb_tail_pointer(skb);
+		if (svclb_put_backend(skb, be)) {
+			nlmsg_trim(skb, last);
+			if (!done)
+				goto cancel;
+			nla_nest_end(skb, bnest);
+			nla_nest_end(skb, snest);
+			genlmsg_end(skb, hdr);
+			*be_idx += done;
+			return 1;
+		}
+		done++;
+	}
+	nla_nest_end(skb, bnest);
+	nla_nest_end(skb, snest);
+	genlmsg_end(skb, hdr);
+	return 0;
+
+cancel:
+	genlmsg_cancel(skb, hdr);
+	return -EMSGSIZE;
+}
+
+/* cb->args: [0] services done, [1] backends done of the next service. */
+int svclb_nl_service_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct svclb_net *sn = svclb_pernet(sock_net(skb->sk));
+	struct svclb_service *svc;
+	unsigned long i = 0;
+	int ret = 0;
+
+	mutex_lock(&sn->lock);
+	cb->seq = sn->genid;
+	list_for_each_entry(svc, &sn->service_list, list) {
+		if (i++ < cb->args[0])
+			continue;
+		ret = svclb_put_service(skb, cb, svc, &cb->args[1]);
+		if (ret)
+			break;
+		cb->args[0]++;
+		cb->args[1] = 0;
+	}
+	mutex_unlock(&sn->lock);
+	/* A message too big for an empty buffer cannot be sent at all. */
+	if (ret < 0 && !skb->len)
+		return ret;
+	return skb->len;
+}
