@@ -560,6 +560,9 @@ class Gen:
     def __init__(self, rnd, scheds):
         self.r = rnd
         self.scheds = sorted(scheds)
+        # The last part generated with more to follow: (command, family,
+        # key attributes, backends staged if it was accepted).
+        self.part = None
 
     def key(self):
         r = self.r
@@ -590,15 +593,31 @@ class Gen:
                 if r.random() < 0.3:
                     key.append(u32(S_AFFINITY_TIMEOUT, r.choice(
                         (1, 10800, TIMEOUT_MAX, r.randint(1, TIMEOUT_MAX)))))
-                if r.random() < 0.3:
+                nbe = r.choice((0, 1, 2, 3))
+                part = self.part if self.part and r.random() < 0.8 else None
+                if part:  # the next part of the set last staged
+                    cmd, fam, key, staged = part
+                    key = list(key)
+                if part or r.random() < 0.3:
                     key.append(nested(S_BACKENDS, [
                         nested(A_BACKEND, self.backend(fam, True))
-                        for _ in range(r.choice((0, 1, 2, 3)))]))
+                        for _ in range(nbe)]))
                     # A part of a staged set, at a likely position.
-                    if r.random() < 0.3:
-                        key.append(u32(S_FROM, r.choice((0, 1, 2, 3, 4, 6))))
+                    if part or r.random() < 0.3:
+                        key.append(u32(S_FROM, staged if part else
+                                       r.choice((0, 1, 2, 3, 4, 6))))
                     if r.random() < 0.3:
                         key.append(leaf(S_MORE, b""))
+                        # Mostly as it should be: no option in such a part.
+                        if r.random() < 0.8:
+                            key = [a for a in key if a[0] & 0x3fff not in (
+                                S_SCHED, S_FLAGS, S_AFFINITY,
+                                S_AFFINITY_TIMEOUT)]
+                        self.part = (cmd, fam, [a for a in key
+                                                if a[0] & 0x3fff <= S_PORT],
+                                     (staged if part else 0) + nbe)
+                    elif part:
+                        self.part = None
             r.shuffle(key)
             top.append(nested(A_SERVICE, key))
             if cmd in (C_BE_NEW, C_BE_SET, C_BE_DEL) or (
