@@ -156,13 +156,26 @@ static bool svclb_affinity_sweep_one(void *obj, void *arg)
 	return true;
 }
 
-/* Remove expired entries and those of removed backends, or all when @all. */
-void svclb_affinity_sweep(struct svclb_net *sn, bool all)
+/* Remove every entry. */
+void svclb_affinity_flush(struct svclb_net *sn)
 {
-	struct svclb_affinity_sweep w = { .sn = sn, .now = jiffies, .all = all };
+	struct svclb_affinity_sweep w = { .sn = sn, .all = true };
 
-	if (all || atomic_read(&sn->nr_affinity))
-		svclb_table_sweep(&sn->affinity, svclb_affinity_sweep_one, &w);
+	svclb_table_sweep(&sn->affinity, svclb_affinity_sweep_one, &w, true);
+}
+
+/*
+ * The collector's step over the affinity entries (gc.c): expired entries and
+ * those of removed backends go.
+ */
+void svclb_affinity_sweep_step(struct svclb_net *sn, struct svclb_walk *w,
+			       unsigned int budget)
+{
+	struct svclb_affinity_sweep a = { .sn = sn, .now = jiffies };
+
+	if (atomic_read(&sn->nr_affinity) || w->on)
+		svclb_table_sweep_step(&sn->affinity, w,
+				       svclb_affinity_sweep_one, &a, budget);
 }
 
 int svclb_affinity_net_init(struct svclb_net *sn)

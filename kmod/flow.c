@@ -3,8 +3,8 @@
  * The flow table. Each flow sits in two hash tables: by its original tuple
  * (client to VIP, looked up by requests) and by its reply tuple (backend to
  * client, looked up by replies). There is no timer per flow: the datapath
- * stamps last_seen, a lookup ignores an expired flow, and a worker removes
- * expired flows and flows of removed backends.
+ * stamps last_seen, a lookup ignores an expired flow, and the collector
+ * (gc.c) removes expired flows and flows of removed backends.
  *
  * A flow is inserted by reply tuple first and by original tuple last, and
  * removed by original tuple first: whoever removes the original node owns the
@@ -14,8 +14,6 @@
 #include <linux/slab.h>
 
 #include "svclb.h"
-
-#define SVCLB_GC_INTERVAL	HZ
 
 static struct kmem_cache *svclb_flow_cache;
 
@@ -81,7 +79,6 @@ static void svclb_flow_free_rcu(struct rcu_head *head)
 static void svclb_flow_unaccount(struct svclb_net *sn, struct svclb_flow *flow)
 {
 	atomic_dec(&flow->be->active_flows);
-	atomic_dec(&flow->be->svc->active_flows);
 	atomic_dec(&sn->nr_flows);
 }
 
@@ -162,7 +159,6 @@ struct svclb_flow *svclb_flow_create(struct svclb_net *sn,
 	flow->last_seen = jiffies;
 	flow->state = state;
 	atomic_inc(&be->active_flows);
-	atomic_inc(&be->svc->active_flows);
 
 	err = svclb_flow_insert_reply(sn, flow);
 	if (err) {
@@ -190,60 +186,6 @@ struct svclb_flow *svclb_flow_create(struct svclb_net *sn,
 	return flow;
 }
 
-/*
- * The worker stops when there are neither flows nor affinity entries; a new
- * one restarts it.
- */
-void svclb_gc_start(struct svclb_net *sn)
-{
-	if (!delayed_work_pending(&sn->gc_work))
-		queue_delayed_work(system_power_efficient_wq, &sn->gc_work,
-				   SVCLB_GC_INTERVAL);
-}
-
-/* Run the worker now: flows of removed backends are to be freed. */
-void svclb_gc_now(struct svclb_net *sn)
-{
-	mod_delayed_work(system_power_efficient_wq, &sn->gc_work, 0);
-}
-
-/*
- * Call @remove on every object of @ht; it takes the object out of the table
- * and returns true, or leaves it and returns false. Returns how many it
- * removed. May sleep. The walk yields the CPU only while it stands on an
- * object that is still in the table: restarting from a removed one would
- * skip its successor.
- */
-unsigned int svclb_table_sweep(struct rhashtable *ht,
-			       bool (*remove)(void *obj, void *arg), void *arg)
-{
-	struct rhashtable_iter iter;
-	unsigned int n = 0;
-	void *obj;
-
-	rhashtable_walk_enter(ht, &iter);
-	rhashtable_walk_start(&iter);
-	while ((obj = rhashtable_walk_next(&iter))) {
-		if (IS_ERR(obj)) {
-			if (PTR_ERR(obj) == -EAGAIN)
-				continue;
-			break;
-		}
-		if (remove(obj, arg)) {
-			n++;
-			continue;
-		}
-		if (need_resched()) {
-			rhashtable_walk_stop(&iter);
-			cond_resched();
-			rhashtable_walk_start(&iter);
-		}
-	}
-	rhashtable_walk_stop(&iter);
-	rhashtable_walk_exit(&iter);
-	return n;
-}
-
 struct svclb_purge {
 	struct svclb_net *sn;
 	bool (*match)(const struct svclb_flow *flow, const void *arg);
@@ -268,46 +210,47 @@ unsigned int svclb_flow_purge(struct svclb_net *sn,
 {
 	struct svclb_purge p = { .sn = sn, .match = match, .arg = arg };
 
-	return svclb_table_sweep(&sn->flows_orig, svclb_flow_purge_one, &p);
+	return svclb_table_sweep(&sn->flows_orig, svclb_flow_purge_one, &p,
+				 false);
 }
 
-struct svclb_sweep {
-	struct svclb_net *sn;
+static bool svclb_flow_match_all(const struct svclb_flow *flow,
+				 const void *arg)
+{
+	return true;
+}
+
+struct svclb_stale {
+	const struct svclb_net *sn;
 	u32 now;
-	bool all;
 };
 
-static bool svclb_flow_sweep_match(const struct svclb_flow *flow,
+static bool svclb_flow_match_stale(const struct svclb_flow *flow,
 				   const void *arg)
 {
-	const struct svclb_sweep *w = arg;
+	const struct svclb_stale *st = arg;
 
-	return w->all || svclb_flow_stale(w->sn, flow, w->now);
+	return svclb_flow_stale(st->sn, flow, st->now);
 }
 
-/* Remove stale flows, or every flow when @all. */
-static void svclb_flow_sweep(struct svclb_net *sn, bool all)
+/* The collector's step over the flows (gc.c); true at the end of a pass. */
+bool svclb_flow_sweep_step(struct svclb_net *sn, struct svclb_walk *w,
+			   unsigned int budget)
 {
-	struct svclb_sweep w = { .sn = sn, .now = jiffies, .all = all };
+	struct svclb_stale st = { .sn = sn, .now = jiffies };
+	struct svclb_purge p = {
+		.sn = sn, .match = svclb_flow_match_stale, .arg = &st,
+	};
 
-	svclb_flow_purge(sn, svclb_flow_sweep_match, &w);
-}
-
-static void svclb_flow_gc(struct work_struct *work)
-{
-	struct svclb_net *sn = container_of(to_delayed_work(work),
-					    struct svclb_net, gc_work);
-
-	svclb_flow_sweep(sn, false);
-	svclb_affinity_sweep(sn, false);
-	if (atomic_read(&sn->nr_flows) || atomic_read(&sn->nr_affinity))
-		queue_delayed_work(system_power_efficient_wq, &sn->gc_work,
-				   SVCLB_GC_INTERVAL);
+	return svclb_table_sweep_step(&sn->flows_orig, w, svclb_flow_purge_one,
+				      &p, budget);
 }
 
 void svclb_flow_flush(struct svclb_net *sn)
 {
-	svclb_flow_sweep(sn, true);
+	struct svclb_purge p = { .sn = sn, .match = svclb_flow_match_all };
+
+	svclb_table_sweep(&sn->flows_orig, svclb_flow_purge_one, &p, true);
 }
 
 int svclb_flow_net_init(struct svclb_net *sn)
@@ -329,7 +272,6 @@ int svclb_flow_net_init(struct svclb_net *sn)
 	sn->timeouts[SVCLB_FLOW_TCP_ESTABLISHED] = 86400 * HZ;
 	sn->timeouts[SVCLB_FLOW_TCP_CLOSING] = 120 * HZ;
 	sn->timeouts[SVCLB_FLOW_SCTP] = 3600 * HZ;
-	INIT_DELAYED_WORK(&sn->gc_work, svclb_flow_gc);
 	return 0;
 }
 
@@ -342,12 +284,12 @@ static void svclb_flow_destroy(void *ptr, void *arg)
 }
 
 /*
- * The datapath hooks are gone: nothing adds flows any more, though a packet
- * that entered a hook before may still be reading one, hence call_rcu().
+ * The datapath hooks and the collector are gone: nothing adds or walks flows
+ * any more, though a packet that entered a hook before may still be reading
+ * one, hence call_rcu().
  */
 void svclb_flow_net_exit(struct svclb_net *sn)
 {
-	cancel_delayed_work_sync(&sn->gc_work);
 	rhashtable_destroy(&sn->flows_reply);
 	rhashtable_free_and_destroy(&sn->flows_orig, svclb_flow_destroy, sn);
 	WARN_ON_ONCE(atomic_read(&sn->nr_flows));

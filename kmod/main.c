@@ -17,6 +17,7 @@ static int __net_init svclb_net_init(struct net *net)
 	mutex_init(&sn->lock);
 	sn->genid = 1;
 	svclb_stage_net_init(sn);
+	svclb_gc_net_init(sn);
 	err = svclb_affinity_net_init(sn);
 	if (err)
 		return err;
@@ -33,6 +34,7 @@ static int __net_init svclb_net_init(struct net *net)
 
 err_service:
 	svclb_service_net_exit(sn);
+	svclb_gc_net_exit(sn);
 err_flow:
 	svclb_flow_net_exit(sn);
 err_affinity:
@@ -51,6 +53,7 @@ static void __net_exit svclb_net_exit(struct net *net)
 	svclb_hooks_net_exit(net);
 	svclb_stage_net_exit(sn);
 	svclb_service_net_exit(sn);
+	svclb_gc_net_exit(sn);
 	svclb_flow_net_exit(sn);
 	svclb_affinity_net_exit(sn);
 }

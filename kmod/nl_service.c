@@ -415,13 +415,13 @@ int svclb_nl_flush(struct sk_buff *skb, struct genl_info *info)
 
 	svclb_service_flush(sn);
 	svclb_flow_flush(sn);
-	svclb_affinity_sweep(sn, true);
+	svclb_affinity_flush(sn);
 	return svclb_notify(info, 0);
 }
 
 static int svclb_put_stats(struct sk_buff *skb, int type,
 			   struct svclb_stats __percpu *stats,
-			   const atomic_t *active, bool drops)
+			   int active, bool drops)
 {
 	struct svclb_stats_sum sum;
 	struct nlattr *nest;
@@ -440,7 +440,7 @@ static int svclb_put_stats(struct sk_buff *skb, int type,
 	    nla_put_u64_64bit(skb, SVCLB_STATS_A_BYTES_OUT, sum.bytes_out,
 			      SVCLB_STATS_A_PAD) ||
 	    nla_put_u32(skb, SVCLB_STATS_A_ACTIVE_FLOWS,
-			max(atomic_read(active), 0)))
+			max(active, 0)))
 		return -EMSGSIZE;
 	if (drops &&
 	    (nla_put_u64_64bit(skb, SVCLB_STATS_A_REFUSED, sum.refused,
@@ -464,7 +464,7 @@ static int svclb_put_backend(struct sk_buff *skb,
 	    nla_put_u32(skb, SVCLB_BE_A_WEIGHT, be->weight) ||
 	    nla_put_u8(skb, SVCLB_BE_A_STATE, be->state) ||
 	    svclb_put_stats(skb, SVCLB_BE_A_STATS, be->stats,
-			    &be->active_flows, false))
+			    atomic_read(&be->active_flows), false))
 		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
 	return 0;
@@ -482,7 +482,12 @@ static int svclb_put_service(struct sk_buff *skb, struct netlink_callback *cb,
 	struct nlattr *snest, *bnest, *last;
 	const struct svclb_backend *be;
 	unsigned long i = 0, done = 0;
+	int active = 0;
 	void *hdr;
+
+	/* Flows of removed backends are gone for the datapath already. */
+	list_for_each_entry(be, &svc->backends, list)
+		active += atomic_read(&be->active_flows);
 
 	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
 			  &svclb_genl_family, NLM_F_MULTI,
@@ -497,8 +502,8 @@ static int svclb_put_service(struct sk_buff *skb, struct netlink_callback *cb,
 	    nla_put_u8(skb, SVCLB_SVC_A_AFFINITY, svc->affinity) ||
 	    nla_put_u32(skb, SVCLB_SVC_A_AFFINITY_TIMEOUT,
 			svc->affinity_timeout / HZ) ||
-	    svclb_put_stats(skb, SVCLB_SVC_A_STATS, svc->stats,
-			    &svc->active_flows, true))
+	    svclb_put_stats(skb, SVCLB_SVC_A_STATS, svc->stats, active,
+			    true))
 		goto cancel;
 	bnest = nla_nest_start(skb, SVCLB_SVC_A_BACKENDS);
 	if (!bnest)

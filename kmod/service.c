@@ -16,12 +16,35 @@ static const struct rhashtable_params svc_params = {
 	.automatic_shrinking = true,
 };
 
+/* Backends of every service, by service and endpoint (svclb_be_key). */
+static const struct rhashtable_params be_params = {
+	.head_offset = offsetof(struct svclb_backend, hnode),
+	.key_offset = offsetof(struct svclb_backend, svc),
+	.key_len = offsetofend(struct svclb_be_key, port),
+	.automatic_shrinking = true,
+};
+
+static_assert(offsetof(struct svclb_backend, addr) -
+	      offsetof(struct svclb_backend, svc) ==
+	      offsetof(struct svclb_be_key, addr));
+static_assert(offsetof(struct svclb_backend, port) -
+	      offsetof(struct svclb_backend, svc) ==
+	      offsetof(struct svclb_be_key, port));
+
 int svclb_service_net_init(struct svclb_net *sn)
 {
+	int err;
+
 	INIT_LIST_HEAD(&sn->service_list);
 	sn->max_services = SVCLB_SERVICES_DEFAULT;
 	sn->max_backends = SVCLB_BACKENDS_MAX;
-	return rhashtable_init(&sn->services, &svc_params);
+	err = rhashtable_init(&sn->services, &svc_params);
+	if (err)
+		return err;
+	err = rhashtable_init(&sn->backends, &be_params);
+	if (err)
+		rhashtable_destroy(&sn->services);
+	return err;
 }
 
 void svclb_service_net_exit(struct svclb_net *sn)
@@ -29,6 +52,7 @@ void svclb_service_net_exit(struct svclb_net *sn)
 	mutex_lock(&sn->lock);
 	svclb_service_flush(sn);
 	mutex_unlock(&sn->lock);
+	rhashtable_destroy(&sn->backends);
 	rhashtable_destroy(&sn->services);
 }
 
@@ -258,10 +282,26 @@ int svclb_service_set_sched(struct svclb_service *svc,
 	return err;
 }
 
+/* Put a new backend on its service's list and in the backend table. */
+static int svclb_backend_link(struct svclb_backend *be)
+{
+	struct svclb_service *svc = be->svc;
+	int err;
+
+	err = rhashtable_lookup_insert_fast(&svc->sn->backends, &be->hnode,
+					    be_params);
+	if (err)
+		return err;
+	list_add_tail(&be->list, &svc->backends);
+	svc->nr_backends++;
+	return 0;
+}
+
 /* Unlink a backend; its flows notice ->dead and are forgotten. */
 static void svclb_backend_unlink(struct svclb_backend *be)
 {
 	WRITE_ONCE(be->dead, true);
+	rhashtable_remove_fast(&be->svc->sn->backends, &be->hnode, be_params);
 	list_del(&be->list);
 	be->svc->nr_backends--;
 }
@@ -293,7 +333,7 @@ void svclb_service_delete(struct svclb_service *svc)
 		svclb_backend_unlink(be);
 		svclb_backend_put(be);
 	}
-	svclb_gc_now(sn);
+	svclb_gc_removed(sn);
 	/* Readers may still hold the service from a table lookup. */
 	call_rcu(&svc->rcu, svclb_service_release_rcu);
 }
@@ -312,15 +352,11 @@ struct svclb_backend *svclb_backend_find(struct svclb_service *svc,
 					 const union svclb_addr *addr,
 					 __be16 port)
 {
-	struct svclb_backend *be;
+	struct svclb_be_key key = { .svc = svc, .addr = *addr, .port = port };
 
 	lockdep_assert_held(&svc->sn->lock);
 
-	list_for_each_entry(be, &svc->backends, list) {
-		if (be->port == port && !memcmp(&be->addr, addr, sizeof(*addr)))
-			return be;
-	}
-	return NULL;
+	return rhashtable_lookup_fast(&svc->sn->backends, &key, be_params);
 }
 
 /* A backend of @svc, on no list yet. */
@@ -360,8 +396,11 @@ int svclb_backend_add(struct svclb_service *svc, const union svclb_addr *addr,
 	be = svclb_backend_alloc(svc, addr, port, weight, state);
 	if (!be)
 		return -ENOMEM;
-	list_add_tail(&be->list, &svc->backends);
-	svc->nr_backends++;
+	err = svclb_backend_link(be);
+	if (err) {
+		svclb_backend_put(be);
+		return err;
+	}
 
 	err = svclb_service_rebuild(svc, NULL);
 	if (err) {
@@ -410,7 +449,7 @@ int svclb_backend_delete(struct svclb_backend *be)
 	svclb_backend_unlink(be);
 	svclb_backend_put(be);
 	/* Its flows are dead already; free them and their counts now. */
-	svclb_gc_now(sn);
+	svclb_gc_removed(sn);
 	return 0;
 }
 
@@ -512,8 +551,11 @@ int svclb_service_replace(struct svclb_service *svc,
 			goto undo;
 		}
 		/* Unreachable from the datapath until the set is published. */
-		list_add_tail(&be->list, &svc->backends);
-		svc->nr_backends++;
+		err = svclb_backend_link(be);
+		if (err) {
+			svclb_backend_put(be);
+			goto undo;
+		}
 		spec->be = be;
 		spec->fresh = true;
 	}
@@ -542,7 +584,7 @@ int svclb_service_replace(struct svclb_service *svc,
 		removed = true;
 	}
 	if (removed)
-		svclb_gc_now(sn);
+		svclb_gc_removed(sn);
 	return 0;
 
 undo:

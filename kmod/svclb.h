@@ -80,6 +80,16 @@ struct svclb_stats_sum {
 
 struct svclb_service;
 
+/*
+ * The key of a backend in sn->backends: the first fields of struct
+ * svclb_backend from svc on, in the same order (see svclb_be_params).
+ */
+struct svclb_be_key {
+	struct svclb_service *svc;
+	union svclb_addr addr;
+	__be16 port;
+};
+
 struct svclb_backend {
 	struct list_head list;		/* in svc->backends, under sn->lock */
 	struct svclb_service *svc;	/* holds a reference */
@@ -91,6 +101,7 @@ struct svclb_backend {
 	bool dead;			/* removed: its flows are forgotten */
 	atomic_t active_flows;
 	refcount_t refcnt;
+	struct rhash_head hnode;	/* in sn->backends, under sn->lock */
 	struct svclb_stats __percpu *stats;
 };
 
@@ -121,7 +132,6 @@ struct svclb_service {
 	struct svclb_be_set __rcu *set;
 	struct list_head backends;	/* under sn->lock */
 	unsigned int nr_backends;
-	atomic_t active_flows;
 	refcount_t refcnt;
 	struct svclb_stats __percpu *stats;
 	struct rcu_head rcu;
@@ -152,10 +162,17 @@ struct svclb_flow {
 	struct rcu_head rcu;
 };
 
+/* A walk of a hash table in steps (gc.c). */
+struct svclb_walk {
+	struct rhashtable_iter iter;
+	bool on;			/* begun: iter is entered */
+};
+
 struct svclb_net {
 	struct net *net;
 	struct mutex lock;		/* serialises configuration changes */
 	struct rhashtable services;
+	struct rhashtable backends;	/* every service's, by svclb_be_key */
 	struct list_head service_list;
 	unsigned int nr_services;	/* written under lock, read locklessly */
 	unsigned int nr_nodeports;	/* the same, services on 0.0.0.0 or :: */
@@ -169,7 +186,13 @@ struct svclb_net {
 	unsigned int max_flows;
 	u32 timeouts[SVCLB_FLOW_STATE_MAX];	/* jiffies */
 	u64 masq;			/* mask << 32 | mark, read as one */
-	struct delayed_work gc_work;
+
+	struct delayed_work gc_work;	/* the collector, gc.c */
+	struct svclb_walk gc_flows;	/* its walks, in the worker only */
+	struct svclb_walk gc_affinity;
+	u32 gc_passes;			/* over the flows, done */
+	u32 gc_until;			/* go on at once until that many */
+	int gc_removed;			/* backends were removed */
 
 	u64 seed;			/* the flow hash key */
 
@@ -329,10 +352,8 @@ void svclb_flow_delete(struct svclb_net *sn, struct svclb_flow *flow);
 bool svclb_flow_expired(const struct svclb_net *sn,
 			const struct svclb_flow *flow, u32 now);
 void svclb_flow_flush(struct svclb_net *sn);
-void svclb_gc_start(struct svclb_net *sn);
-void svclb_gc_now(struct svclb_net *sn);
-unsigned int svclb_table_sweep(struct rhashtable *ht,
-			       bool (*remove)(void *obj, void *arg), void *arg);
+bool svclb_flow_sweep_step(struct svclb_net *sn, struct svclb_walk *w,
+			   unsigned int budget);
 unsigned int svclb_flow_purge(struct svclb_net *sn,
 			      bool (*match)(const struct svclb_flow *flow,
 					    const void *arg),
@@ -348,7 +369,37 @@ struct svclb_backend *svclb_affinity_pick(struct svclb_net *sn,
 					  struct svclb_service *svc,
 					  struct svclb_be_set *set,
 					  const struct svclb_tuple *t);
-void svclb_affinity_sweep(struct svclb_net *sn, bool all);
+void svclb_affinity_flush(struct svclb_net *sn);
+void svclb_affinity_sweep_step(struct svclb_net *sn, struct svclb_walk *w,
+			       unsigned int budget);
+
+/* gc.c */
+#define SVCLB_GC_INTERVAL	HZ
+
+void svclb_gc_net_init(struct svclb_net *sn);
+void svclb_gc_net_exit(struct svclb_net *sn);
+bool svclb_table_sweep_step(struct rhashtable *ht, struct svclb_walk *w,
+			    bool (*remove)(void *obj, void *arg), void *arg,
+			    unsigned int budget);
+void svclb_walk_end(struct svclb_walk *w);
+unsigned int svclb_table_sweep(struct rhashtable *ht,
+			       bool (*remove)(void *obj, void *arg), void *arg,
+			       bool all);
+
+/* Start the collector unless it is due already: there is work for it. */
+static inline void svclb_gc_start(struct svclb_net *sn)
+{
+	if (!delayed_work_pending(&sn->gc_work))
+		queue_delayed_work(system_power_efficient_wq, &sn->gc_work,
+				   SVCLB_GC_INTERVAL);
+}
+
+/* Backends were removed: collect their flows in steps from now on. */
+static inline void svclb_gc_removed(struct svclb_net *sn)
+{
+	WRITE_ONCE(sn->gc_removed, 1);
+	mod_delayed_work(system_power_efficient_wq, &sn->gc_work, 0);
+}
 
 /* nat.c */
 __le32 svclb_sctp_csum(struct sk_buff *skb, unsigned int l4off);

@@ -111,6 +111,7 @@ bool __init svclb_flow_selftest(void)
 		return false;
 	mutex_init(&sn->lock);
 	sn->genid = 1;
+	svclb_gc_net_init(sn);
 	if (svclb_affinity_net_init(sn)) {
 		kfree(sn);
 		return false;
@@ -151,6 +152,7 @@ bool __init svclb_flow_selftest(void)
 out:
 	mutex_unlock(&sn->lock);
 	svclb_service_net_exit(sn);
+	svclb_gc_net_exit(sn);
 	svclb_flow_net_exit(sn);
 	svclb_affinity_net_exit(sn);
 	rcu_barrier();

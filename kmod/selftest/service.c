@@ -143,6 +143,7 @@ bool __init svclb_service_selftest(void)
 		return false;
 	mutex_init(&sn->lock);
 	sn->genid = 1;
+	svclb_gc_net_init(sn);
 	if (svclb_affinity_net_init(sn))
 		goto err_free;
 	if (svclb_flow_net_init(sn))
@@ -159,6 +160,7 @@ bool __init svclb_service_selftest(void)
 	mutex_unlock(&sn->lock);
 
 	svclb_service_net_exit(sn);
+	svclb_gc_net_exit(sn);
 err_flow:
 	svclb_flow_net_exit(sn);
 err_affinity:

@@ -14,6 +14,11 @@ usage() {
 	usage: ${0##*/} [--smp N] [--mem SIZE] [--kernel VMLINUZ] [--timeout SECS]
 	                [--dmesg FILE] [--append ARGS] -- COMMAND [ARGS...]
 	  --smp N           guest CPUs (default 2)
+	  --maxcpus N       possible CPUs, of which --smp run: per-CPU memory is
+	                    then sized as on an N-thread node
+	  --icount          count instructions (-icount shift=3,sleep=off): guest
+	                    time is then a cost that host load does not move; one
+	                    vCPU
 	  --mem SIZE        guest memory (default 2G)
 	  --kernel VMLINUZ  kernel image (default /boot/vmlinuz-\$(kver.sh)); its
 	                    modules must be in /lib/modules/<its version>, unless
@@ -29,10 +34,12 @@ usage() {
 die() { echo "run.sh: $*" >&2; exit 125; }
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-smp=2 mem=2G kernel="" timeout=1500 dmesg="" append=""
+smp=2 maxcpus="" icount=0 mem=2G kernel="" timeout=1500 dmesg="" append=""
 while (($#)); do
 	case $1 in
 	--smp) smp=$2; shift 2 ;;
+	--maxcpus) maxcpus=$2; shift 2 ;;
+	--icount) icount=1; smp=1; shift ;;
 	--mem) mem=$2; shift 2 ;;
 	--kernel) kernel=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
@@ -189,11 +196,16 @@ interactive=0
 	printf 'HOST_TERM=%q\n' "${TERM:-dumb}"
 } >"$rundir/cmd"
 
+icount_args=()
+((icount)) && icount_args=(-icount shift=3,sleep=off)
+((icount)) && [[ $smp != 1 ]] && die "--icount runs one vCPU, not $smp"
 qemu=(
 	qemu-system-x86_64 -accel tcg -nodefaults -no-user-config -nographic
-	-machine pc -cpu max -smp "$smp" -m "$mem" -nic none -no-reboot
+	-machine pc -cpu max -smp "$smp${maxcpus:+,maxcpus=$maxcpus}" -m "$mem"
+	-nic none -no-reboot
 	-bios qboot.rom # boots a -kernel image faster than SeaBIOS
 	-serial stdio
+	${icount_args[@]+"${icount_args[@]}"}
 	-kernel "$kernel" -initrd "$initrd"
 	-append "console=ttyS0 quiet loglevel=3 panic=-1 mitigations=off svclb_vm_run=${rundir##*/}${append:+ $append}"
 	-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
