@@ -61,6 +61,8 @@ struct maglev_turn {
 	u32 pos;		/* next preferred slot */
 	u32 skip;
 	u32 credit;		/* weight earned towards the next turn */
+	u32 turns;		/* taken so far (heap fill) */
+	u64 round;		/* of the next turn (heap fill) */
 };
 
 static u32 maglev_size(unsigned int n)
@@ -123,14 +125,32 @@ static int maglev_turn_cmp(const void *a, const void *b)
 	return d ? d : memcmp(&x->port, &y->port, sizeof(x->port));
 }
 
-static void maglev_fill(struct maglev *mg, struct maglev_turn *turns,
-			unsigned int n, unsigned long *taken)
+/* Give backend @t its next preferred free slot. */
+static void maglev_take(struct maglev *mg, struct maglev_turn *t,
+			unsigned long *taken)
 {
-	u32 size = mg->size, filled = 0, max_weight = 0;
+	u32 size = mg->size;
+
+	/* M is prime: the permutation reaches every slot. */
+	while (test_bit(t->pos, taken))
+		t->pos = t->pos + t->skip >= size ? t->pos + t->skip - size :
+						    t->pos + t->skip;
+	__set_bit(t->pos, taken);
+	maglev_slot_set(mg, t->pos, t->idx);
+}
+
+/*
+ * Fill by rounds: in each round every backend earns its weight and takes a
+ * turn when it has earned the largest weight. O(M * max weight / mean
+ * weight): cheap when the weights are alike.
+ */
+static void maglev_fill_rounds(struct maglev *mg, struct maglev_turn *turns,
+			       unsigned int n, u32 max_weight,
+			       unsigned long *taken)
+{
+	u32 size = mg->size, filled = 0;
 	unsigned int i;
 
-	for (i = 0; i < n; i++)
-		max_weight = max(max_weight, turns[i].be->weight);
 	while (filled < size) {
 		for (i = 0; i < n && filled < size; i++) {
 			struct maglev_turn *t = &turns[i];
@@ -139,27 +159,103 @@ static void maglev_fill(struct maglev *mg, struct maglev_turn *turns,
 			if (t->credit < max_weight)
 				continue;
 			t->credit -= max_weight;
-			/* M is prime: the permutation reaches every slot. */
-			while (test_bit(t->pos, taken))
-				t->pos = t->pos + t->skip >= size ?
-					 t->pos + t->skip - size :
-					 t->pos + t->skip;
-			__set_bit(t->pos, taken);
-			maglev_slot_set(mg, t->pos, t->idx);
+			maglev_take(mg, t, taken);
 			filled++;
 		}
 		cond_resched();
 	}
 }
 
+/*
+ * Whether @a's next turn comes before @b's: by round, then by position in
+ * the sorted turns[], which the pointers give.
+ */
+static bool maglev_before(const struct maglev_turn *a,
+			  const struct maglev_turn *b)
+{
+	return a->round < b->round || (a->round == b->round && a < b);
+}
+
+static void maglev_sift_down(struct maglev_turn **heap, unsigned int n,
+			     unsigned int i)
+{
+	for (;;) {
+		unsigned int c = 2 * i + 1;
+
+		if (c >= n)
+			return;
+		if (c + 1 < n && maglev_before(heap[c + 1], heap[c]))
+			c++;
+		if (!maglev_before(heap[c], heap[i]))
+			return;
+		swap(heap[c], heap[i]);
+		i = c;
+	}
+}
+
+static u64 maglev_turn_round(const struct maglev_turn *t, u32 max_weight)
+{
+	return DIV_ROUND_UP_ULL((u64)t->turns * max_weight, t->be->weight);
+}
+
+/*
+ * The same turns as maglev_fill_rounds(), in the same order, from a heap of
+ * the backends by their next turn: a backend's k-th turn comes in round
+ * ceil(k * max weight / its weight), after those of the backends before it
+ * in turns[] in that round. O(M log n) whatever the weights.
+ */
+static void maglev_fill_heap(struct maglev *mg, struct maglev_turn *turns,
+			     struct maglev_turn **heap, unsigned int n,
+			     u32 max_weight, unsigned long *taken)
+{
+	u32 size = mg->size, filled;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		turns[i].turns = 1;
+		turns[i].round = maglev_turn_round(&turns[i], max_weight);
+		heap[i] = &turns[i];
+	}
+	for (i = n / 2; i-- > 0;)
+		maglev_sift_down(heap, n, i);
+	for (filled = 0; filled < size; filled++) {
+		struct maglev_turn *t = heap[0];
+
+		maglev_take(mg, t, taken);
+		t->turns++;
+		t->round = maglev_turn_round(t, max_weight);
+		maglev_sift_down(heap, n, 0);
+		if (!(filled & 1023))
+			cond_resched();
+	}
+}
+
+#ifdef DEBUG
+static int maglev_fill_forced;	/* self-tests: 1 by rounds, 2 by heap */
+#endif
+
+/*
+ * Rounds cost n * max / sum per slot, the heap about log2(n) (both give the
+ * same table): rounds while the weights are alike enough.
+ */
+static bool maglev_use_rounds(unsigned int n, u32 max_weight, u64 sum_weight)
+{
+#ifdef DEBUG
+	if (maglev_fill_forced)
+		return maglev_fill_forced == 1;
+#endif
+	return (u64)n * max_weight <= (2 * ilog2(n) + 2) * sum_weight;
+}
+
 static int maglev_build(struct svclb_be_set *set)
 {
 	unsigned int i, n = set->n;
-	struct maglev_turn *turns;
+	struct maglev_turn *turns, **heap = NULL;
+	u32 size, max_weight = 0;
 	unsigned long *taken;
+	u64 sum_weight = 0;
 	struct maglev *mg;
 	ktime_t start;
-	u32 size;
 	int err = -ENOMEM;
 
 	if (n > MAGLEV_BACKENDS_MAX)
@@ -173,8 +269,9 @@ static int maglev_build(struct svclb_be_set *set)
 	mg->wide = n > U8_MAX;
 	mg->slots = kvmalloc(maglev_bytes(size, mg->wide), GFP_KERNEL_ACCOUNT);
 	turns = kvmalloc_array(n, sizeof(*turns), GFP_KERNEL);
+	heap = kvmalloc_array(n, sizeof(*heap), GFP_KERNEL);
 	taken = bitmap_zalloc(size, GFP_KERNEL);
-	if (!mg->slots || !turns || !taken)
+	if (!mg->slots || !turns || !heap || !taken)
 		goto out;
 
 	for (i = 0; i < n; i++) {
@@ -189,8 +286,13 @@ static int maglev_build(struct svclb_be_set *set)
 
 		turns[i].pos = (u32)h % size;
 		turns[i].skip = (u32)(h >> 32) % (size - 1) + 1;
+		max_weight = max(max_weight, turns[i].be->weight);
+		sum_weight += turns[i].be->weight;
 	}
-	maglev_fill(mg, turns, n, taken);
+	if (maglev_use_rounds(n, max_weight, sum_weight))
+		maglev_fill_rounds(mg, turns, n, max_weight, taken);
+	else
+		maglev_fill_heap(mg, turns, heap, n, max_weight, taken);
 
 	set->sched_data = mg;
 	mg = NULL;
@@ -199,6 +301,7 @@ static int maglev_build(struct svclb_be_set *set)
 		 size, n, ktime_us_delta(ktime_get(), start));
 out:
 	bitmap_free(taken);
+	kvfree(heap);
 	kvfree(turns);
 	maglev_free(mg);
 	return err;

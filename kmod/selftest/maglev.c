@@ -206,6 +206,63 @@ static bool __init st_mg_removal(void)
 	return ok;
 }
 
+/* The fill by rounds and the fill by heap give the same table. */
+static bool __init st_mg_fills(void)
+{
+	static const unsigned int sizes[] __initconst = { 2, 7, 40, 300 };
+	struct st_mg_set s;
+	u32 rnd = 1, *a = NULL;
+	unsigned int i, j, kind;
+	bool ok = true;
+
+	for (i = 0; i < ARRAY_SIZE(sizes) && ok; i++) {
+		for (kind = 0; kind < 3 && ok; kind++) {
+			const struct maglev *mg;
+			size_t bytes;
+			int err;
+
+			maglev_fill_forced = 1;
+			err = st_mg_build(&s, NULL, sizes[i], UINT_MAX);
+			for (j = 0; !err && j < sizes[i]; j++) {
+				rnd = rnd * 1103515245 + 12345;
+				/* alike, one heavy, anything */
+				s.be[j].weight = kind == 0 ? 1 + (rnd >> 16) % 4 :
+						 kind == 1 ? (j ? 1 : SVCLB_WEIGHT_MAX) :
+						 1 + (rnd >> 8) % SVCLB_WEIGHT_MAX;
+			}
+			if (!err) {
+				svclb_sched_maglev.destroy(s.set);
+				s.set->sched_data = NULL;
+				err = svclb_sched_maglev.build(s.set);
+			}
+			if (!err) {
+				mg = s.set->sched_data;
+				bytes = maglev_bytes(mg->size, mg->wide);
+				a = kvmalloc(bytes, GFP_KERNEL);
+				err = a ? 0 : -ENOMEM;
+			}
+			if (!err) {
+				memcpy(a, mg->slots, bytes);
+				svclb_sched_maglev.destroy(s.set);
+				s.set->sched_data = NULL;
+				maglev_fill_forced = 2;
+				err = svclb_sched_maglev.build(s.set);
+			}
+			if (err || memcmp(a, ((const struct maglev *)
+					      s.set->sched_data)->slots, bytes)) {
+				pr_err("svclb: maglev self-test: %u backends, weights of kind %u: the fills differ (%d)\n",
+				       sizes[i], kind, err);
+				ok = false;
+			}
+			kvfree(a);
+			a = NULL;
+			st_mg_free(&s);
+		}
+	}
+	maglev_fill_forced = 0;
+	return ok;
+}
+
 /* Build times, for the record; under QEMU without KVM they are slower. */
 static bool __init st_mg_times(void)
 {
@@ -271,5 +328,6 @@ bool __init svclb_maglev_selftest(void)
 		ok = false;
 	}
 	ok &= st_mg_removal();
+	ok &= st_mg_fills();
 	return ok && st_mg_times();
 }
