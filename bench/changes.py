@@ -63,25 +63,44 @@ def per_request(g, requests):
     return (time.clock_gettime(time.CLOCK_MONOTONIC) - t0) * 1e6 / len(requests)
 
 
+def timed(g, cmd, payload):
+    t0 = time.clock_gettime(time.CLOCK_MONOTONIC)
+    g.request(CMD[cmd], payload)
+    return (time.clock_gettime(time.CLOCK_MONOTONIC) - t0) * 1e6
+
+
+def load(g, requests, window=100):
+    """Send the (cmd, payload) requests, @window at a time before reading
+    their acks."""
+    for i in range(0, len(requests), window):
+        chunk = requests[i:i + window]
+        for cmd, payload in chunk:
+            g.send(CMD[cmd], payload)
+        for _ in chunk:
+            list(g.recv_msgs())
+
+
 def changes(g, n, reps):
+    """A backend added, re-weighted and removed, @reps times, on service 0
+    of @n services of 2 backends: the service goes from 2 backends to 3 and
+    back, the same work whatever @n."""
     g.request(CMD["FLUSH"])
     g.request(CMD["CONFIG_SET"], nest(genl.A_CONFIG,
                                       u32(genl.CFG_MAX_SERVICES, max(n, 1))))
-    for i in range(n):
-        create(g, svc_key(vip(i), 80), [be(2 * i), be(2 * i + 1)])
+    load(g, [("SERVICE_NEW", svc(svc_key(vip(i), 80),
+                                 nest(SVC_BACKENDS, be(2 * i), be(2 * i + 1))))
+             for i in range(n)])
     key = svc_key(vip(0), 80)
-    extra = [be(1000000 + j) for j in range(reps)]
-    out = {"services": n}
+    out = {"services": n, "add": 0.0, "reweight": 0.0, "remove": 0.0}
     out["null"] = per_request(g, [("SERVICE_SET", svc(key))] * reps)
-    out["add"] = per_request(g, [("BACKEND_NEW", svc(key) + e) for e in extra])
-    out["reweight"] = per_request(g, [
-        ("BACKEND_SET", svc(key) + nest(A_BACKEND, addr(BE_ADDR, ip4(1000000 + j)),
-                                        u16(BE_PORT, 8080), u32(BE_WEIGHT, 2)))
-        for j in range(reps)])
-    out["remove"] = per_request(g, [
-        ("BACKEND_DEL", svc(key) + nest(A_BACKEND, addr(BE_ADDR, ip4(1000000 + j)),
-                                        u16(BE_PORT, 8080)))
-        for j in range(reps)])
+    for j in range(reps):
+        b = [addr(BE_ADDR, ip4(1000000 + j)), u16(BE_PORT, 8080)]
+        out["add"] += timed(g, "BACKEND_NEW", svc(key) + nest(A_BACKEND, *b))
+        out["reweight"] += timed(g, "BACKEND_SET", svc(key) + nest(
+            A_BACKEND, *b, u32(BE_WEIGHT, 2)))
+        out["remove"] += timed(g, "BACKEND_DEL", svc(key) + nest(A_BACKEND, *b))
+    for k in ("add", "reweight", "remove"):
+        out[k] /= reps
     return out
 
 

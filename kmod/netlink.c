@@ -71,6 +71,7 @@ static const struct nla_policy svclb_policy[SVCLB_A_MAX + 1] = {
 	[SVCLB_A_LOOKUP] = NLA_POLICY_NESTED(svclb_lk_policy),
 	[SVCLB_A_FLOW] = { .type = NLA_REJECT,
 			   .reject_message = "flows are read-only" },
+	[SVCLB_A_STATS] = { .type = NLA_FLAG },
 };
 
 /*
@@ -430,8 +431,9 @@ static const struct genl_ops svclb_genl_ops[] = {
 	},
 	{
 		.cmd = SVCLB_CMD_SERVICE_GET,
-		.start = svclb_dump_start,
+		.start = svclb_nl_service_dump_start,
 		.dumpit = svclb_nl_service_dump,
+		.done = svclb_nl_service_dump_done,
 	},
 	{
 		.cmd = SVCLB_CMD_BACKEND_NEW,

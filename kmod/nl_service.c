@@ -453,7 +453,7 @@ static int svclb_put_stats(struct sk_buff *skb, int type,
 }
 
 static int svclb_put_backend(struct sk_buff *skb,
-			     const struct svclb_backend *be)
+			     const struct svclb_backend *be, bool stats)
 {
 	struct nlattr *nest = nla_nest_start(skb, SVCLB_A_BACKEND);
 
@@ -463,31 +463,46 @@ static int svclb_put_backend(struct sk_buff *skb,
 	    nla_put_u16(skb, SVCLB_BE_A_PORT, ntohs(be->port)) ||
 	    nla_put_u32(skb, SVCLB_BE_A_WEIGHT, be->weight) ||
 	    nla_put_u8(skb, SVCLB_BE_A_STATE, be->state) ||
-	    svclb_put_stats(skb, SVCLB_BE_A_STATS, be->stats,
-			    atomic_read(&be->active_flows), false))
+	    (stats && svclb_put_stats(skb, SVCLB_BE_A_STATS, be->stats,
+				      atomic_read(&be->active_flows), false)))
 		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
 	return 0;
 }
 
 /*
- * Put one message for @svc with its backends from number *@be_idx on.
- * Returns 0 when the service is complete, 1 when backends remain (*@be_idx
- * is where to continue), -EMSGSIZE when nothing fitted.
+ * Where a dump of services stands between its parts: the next service to
+ * put and, when it did not fit whole, the next of its backends. Both are
+ * found again by key, in O(1); the counts are the fallback when the object
+ * is gone, which changed the generation and so flags the dump as
+ * interrupted.
+ */
+struct svclb_svc_dump {
+	struct svclb_svc_key key;	/* of the next service */
+	union svclb_addr be_addr;	/* of its next backend, when be_idx */
+	__be16 be_port;
+	unsigned long be_idx;		/* its backends done */
+	unsigned long done;		/* services done */
+	bool started;
+	bool end;			/* nothing more to put */
+	bool filter;			/* the service of key only */
+	bool stats;			/* with counters (SVCLB_A_STATS) */
+};
+
+/*
+ * Put one message for @svc with its backends from @be on (NULL: from the
+ * first). Returns 0 when the service is complete, 1 when backends remain
+ * (@d says where to continue), -EMSGSIZE when nothing fitted.
  */
 static int svclb_put_service(struct sk_buff *skb, struct netlink_callback *cb,
 			     const struct svclb_service *svc,
-			     unsigned long *be_idx)
+			     const struct svclb_backend *be,
+			     struct svclb_svc_dump *d)
 {
 	struct nlattr *snest, *bnest, *last;
-	const struct svclb_backend *be;
-	unsigned long i = 0, done = 0;
+	unsigned long done = 0;
 	int active = 0;
 	void *hdr;
-
-	/* Flows of removed backends are gone for the datapath already. */
-	list_for_each_entry(be, &svc->backends, list)
-		active += atomic_read(&be->active_flows);
 
 	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
 			  &svclb_genl_family, NLM_F_MULTI,
@@ -501,25 +516,36 @@ static int svclb_put_service(struct sk_buff *skb, struct netlink_callback *cb,
 	    nla_put_u32(skb, SVCLB_SVC_A_FLAGS, svc->flags) ||
 	    nla_put_u8(skb, SVCLB_SVC_A_AFFINITY, svc->affinity) ||
 	    nla_put_u32(skb, SVCLB_SVC_A_AFFINITY_TIMEOUT,
-			svc->affinity_timeout / HZ) ||
-	    svclb_put_stats(skb, SVCLB_SVC_A_STATS, svc->stats, active,
-			    true))
+			svc->affinity_timeout / HZ))
 		goto cancel;
+	if (d->stats) {
+		const struct svclb_backend *b;
+
+		/* Flows of removed backends are gone for the datapath. */
+		list_for_each_entry(b, &svc->backends, list)
+			active += atomic_read(&b->active_flows);
+		if (svclb_put_stats(skb, SVCLB_SVC_A_STATS, svc->stats, active,
+				    true))
+			goto cancel;
+	}
 	bnest = nla_nest_start(skb, SVCLB_SVC_A_BACKENDS);
 	if (!bnest)
 		goto cancel;
-	list_for_each_entry(be, &svc->backends, list) {
-		if (i++ < *be_idx)
-			continue;
+	if (!be)
+		be = list_first_entry(&svc->backends, struct svclb_backend,
+				      list);
+	list_for_each_entry_from(be, &svc->backends, list) {
 		last = (struct nlattr *)skb_tail_pointer(skb);
-		if (svclb_put_backend(skb, be)) {
+		if (svclb_put_backend(skb, be, d->stats)) {
 			nlmsg_trim(skb, last);
 			if (!done)
 				goto cancel;
 			nla_nest_end(skb, bnest);
 			nla_nest_end(skb, snest);
 			genlmsg_end(skb, hdr);
-			*be_idx += done;
+			d->be_addr = be->addr;
+			d->be_port = be->port;
+			d->be_idx += done;
 			return 1;
 		}
 		done++;
@@ -534,25 +560,138 @@ cancel:
 	return -EMSGSIZE;
 }
 
-/* cb->args: [0] services done, [1] backends done of the next service. */
+int svclb_nl_service_dump_start(struct netlink_callback *cb)
+{
+	struct svclb_svc_dump *d;
+	int err;
+
+	err = svclb_dump_start(cb);
+	if (err)
+		return err;
+	d = kzalloc(sizeof(*d), GFP_KERNEL);
+	if (!d)
+		return -ENOMEM;
+	cb->args[0] = (long)d;
+	return 0;
+}
+
+int svclb_nl_service_dump_done(struct netlink_callback *cb)
+{
+	kfree((void *)cb->args[0]);
+	return 0;
+}
+
+/*
+ * The request's options, read by the first part of the dump: unlike start,
+ * it has an extended ack for its refusals, which NLMSG_DONE carries.
+ */
+static int svclb_service_dump_options(struct netlink_callback *cb,
+				      struct svclb_net *sn,
+				      struct svclb_svc_dump *d)
+{
+	const struct genl_dumpit_info *di = genl_dumpit_info(cb);
+	struct nlattr *tb[SVCLB_SVC_A_MAX + 1];
+	struct genl_info info = {
+		.genlhdr = nlmsg_data(cb->nlh),
+		.attrs = di->attrs,
+		.extack = cb->extack,
+	};
+	int err;
+
+	d->started = true;
+	if (!di->attrs)
+		return 0;
+	d->stats = nla_get_flag(di->attrs[SVCLB_A_STATS]);
+	if (!di->attrs[SVCLB_A_SERVICE])
+		return 0;
+	d->filter = true;
+	err = svclb_parse_svc_key(&info, tb, &d->key);
+	if (err)
+		return err;
+	if (!svclb_service_lookup(sn, &d->key)) {
+		NL_SET_ERR_MSG(cb->extack, "no such service");
+		return -ENOENT;
+	}
+	return 0;
+}
+
+/* Where the dump goes on: the service and the backend, or NULL. */
+static struct svclb_service *svclb_service_dump_next(struct svclb_net *sn,
+						     struct svclb_svc_dump *d,
+						     struct svclb_backend **bep)
+{
+	struct svclb_backend *be = NULL;
+	struct svclb_service *svc;
+	unsigned long i = 0;
+
+	*bep = NULL;
+	if (!d->done && !d->be_idx && !d->filter)
+		return list_first_entry_or_null(&sn->service_list,
+						struct svclb_service, list);
+	svc = svclb_service_lookup(sn, &d->key);
+	if (!svc && d->filter)
+		return NULL;
+	if (!svc) {
+		/* Gone meanwhile: go on from the same count of services. */
+		list_for_each_entry(svc, &sn->service_list, list)
+			if (i++ == d->done)
+				break;
+		d->be_idx = 0;
+		return list_entry_is_head(svc, &sn->service_list, list) ?
+		       NULL : svc;
+	}
+	if (d->be_idx) {
+		be = svclb_backend_find(svc, &d->be_addr, d->be_port);
+		if (!be) {
+			/* Gone meanwhile: go on from the same count. */
+			list_for_each_entry(be, &svc->backends, list)
+				if (i++ == d->be_idx)
+					break;
+			if (list_entry_is_head(be, &svc->backends, list)) {
+				/* None left: the service is done. */
+				d->be_idx = 0;
+				d->done++;
+				return list_is_last(&svc->list, &sn->service_list) ||
+				       d->filter ? NULL : list_next_entry(svc, list);
+			}
+		}
+	}
+	*bep = be;
+	return svc;
+}
+
 int svclb_nl_service_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct svclb_net *sn = svclb_pernet(sock_net(skb->sk));
+	struct svclb_svc_dump *d = (struct svclb_svc_dump *)cb->args[0];
 	struct svclb_service *svc;
-	unsigned long i = 0;
+	struct svclb_backend *be;
 	int ret = 0;
 
 	mutex_lock(&sn->lock);
 	cb->seq = sn->genid;
-	list_for_each_entry(svc, &sn->service_list, list) {
-		if (i++ < cb->args[0])
-			continue;
-		ret = svclb_put_service(skb, cb, svc, &cb->args[1]);
+	if (!d->started) {
+		ret = svclb_service_dump_options(cb, sn, d);
 		if (ret)
-			break;
-		cb->args[0]++;
-		cb->args[1] = 0;
+			goto out;
 	}
+	svc = d->end ? NULL : svclb_service_dump_next(sn, d, &be);
+	if (!svc)
+		goto out;
+	list_for_each_entry_from(svc, &sn->service_list, list) {
+		ret = svclb_put_service(skb, cb, svc, be, d);
+		if (ret) {
+			d->key = svc->key;
+			break;
+		}
+		be = NULL;
+		d->be_idx = 0;
+		d->done++;
+		if (d->filter)
+			break;
+	}
+	d->end = !ret;
+out:
 	mutex_unlock(&sn->lock);
 	/* A message too big for an empty buffer cannot be sent at all. */
 	if (ret < 0 && !skb->len)

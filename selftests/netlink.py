@@ -9,7 +9,8 @@ import struct
 import sys
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0] + "/lib")
-from genl import (A_BACKEND, A_CONFIG, A_FLOW, A_LOOKUP, A_SERVICE, BE_ADDR,
+from genl import (A_BACKEND, A_CONFIG, A_FLOW, A_LOOKUP, A_SERVICE, A_STATS,
+                  BE_ADDR,
                   BE_PORT, BE_STATE, BE_STATS, BE_WEIGHT, CFG_AFFINITY_ENTRIES,
                   CFG_MAX_BACKENDS, CFG_SEED, CMD, LK_CLIENT_ADDR, LK_CLIENT_PORT, LK_HASH,
                   NLM_F_ACK_TLVS, NLM_F_DUMP, NLM_F_DUMP_INTR, NLMSG_DONE,
@@ -326,6 +327,66 @@ def staged_parts(g):
           f"{count(big)} and {count(new)} backends")
 
 
+def dump_options(g):
+    """Counters only when asked; one service by its key; a dump goes on
+    from where it stopped, found by key, when services go meanwhile."""
+    svcs = dump_services(g)
+    check("a dump without SVCLB_A_STATS carries no counters",
+          svcs and all(SVC_STATS not in a and
+                       all(BE_STATS not in b for b in bes)
+                       for a, bes in svcs.values()))
+    svcs = dump_services(g, attr(A_STATS, b""))
+    check("... and with it every service and backend carries them",
+          all(SVC_STATS in a and all(BE_STATS in b for b in bes)
+              for a, bes in svcs.values()))
+    big = svc_key(port=8100)
+    one = dump_services(g, svc(*big))
+    check("a dump of one service by its key: that service, its 4000 backends",
+          list(one) == [key_of(big)] and len(one[key_of(big)][1]) == 4000,
+          f"{len(one)} services")
+    g.send(CMD["SERVICE_GET"], svc(*svc_key(port=8199)), flags=NLM_F_DUMP)
+    data = g.sock.recv(1 << 20)
+    mlen, mtype, mflags = struct.unpack_from("=IHH", data)
+    err = -struct.unpack_from("=i", data, 16)[0] if mtype == NLMSG_DONE else 0
+    tlvs = dict(parse_attrs(data[20:mlen])) if mflags & NLM_F_ACK_TLVS else {}
+    msg = tlvs.get(NLMSGERR_ATTR_MSG, b"").rstrip(b"\0").decode()
+    check("a dump of a service that does not exist: ENOENT, \"no such service\"",
+          err == 2 and msg == "no such service", f"errno {err} \"{msg}\"")
+
+    # Remove the service a dump stopped at: the rest comes once each.
+    other = Genl()
+    g.send(CMD["SERVICE_GET"], flags=NLM_F_DUMP)
+    first = []
+    data = g.sock.recv(1 << 20)
+    while len(data) >= 16:
+        mlen = struct.unpack_from("=I", data)[0]
+        first.append(data[20:mlen])
+        data = data[(mlen + 3) & ~3:]
+    keys = [key_of_msg(m) for m in first]
+    other.request(CMD["SERVICE_DEL"], svc(*[attr(t, v) for t, v in
+                                            zip((SVC_FAMILY, SVC_PROTO,
+                                                 SVC_ADDR, SVC_PORT),
+                                                keys[-1])]))
+    rest = [key_of_msg(m[4:]) for f, m in g.recv_msgs()]
+    whole = keys + rest
+    # A service split over several messages sends them one after another.
+    runs = [k for i, k in enumerate(whole) if not i or whole[i - 1] != k]
+    check("a dump goes on after the service it stopped at was removed: "
+          "no service twice, none missing",
+          len(runs) == len(set(runs)) and
+          set(runs) - {keys[-1]} == set(dump_services(g)),
+          f"{len(keys)} then {len(rest)} messages, {len(runs)} services")
+
+
+def key_of_msg(payload):
+    """The service key of a dump message's payload (after genlmsghdr)."""
+    for t, v in parse_attrs(payload):
+        if t == A_SERVICE:
+            a = dict(parse_attrs(v))
+            return (a[SVC_FAMILY], a[SVC_PROTO], a[SVC_ADDR], a[SVC_PORT])
+    return None
+
+
 def main():
     g = Genl()
     g.request(CMD["FLUSH"])
@@ -445,6 +506,7 @@ def main():
     check("a change during a dump sets NLM_F_DUMP_INTR", first and intr)
 
     staged_parts(g)
+    dump_options(g)
 
     g.request(CMD["FLUSH"])
     check("flush empties the tables", dump_services(g) == {})

@@ -4,7 +4,7 @@
 # usage errors exit 2, and a refused command changes nothing.
 source "$(dirname "$0")/lib.sh"
 
-plan 17
+plan 19
 load_module || exit 1
 NS_N=svclb-cli-$$
 ip netns add "$NS_N" || exit 1
@@ -53,4 +53,8 @@ check "refused commands changed nothing" test "$(svcadm_n list -j)" = "$before"
 check "bare svcadm lists" grep -q "^tcp  $VIP:80  sched rr" <<<"$(svcadm_n)"
 check "list shows the backend and its weight" \
 	grep -q -- "-> 10.0.2.1:8080  weight 2" <<<"$(svcadm_n list)"
+svcadm_n service add udp $VIP:53
+check "list PROTO VIP:PORT shows that service alone" \
+	json_check "[(s['proto'], s['port']) for s in d['services']] == [('tcp', 80)] and len(d['services'][0]['backends']) == 1" <<<"$(svcadm_n list -j tcp $VIP:80)"
+refused 1 "svcadm: no such service" list tcp $VIP:81
 finish

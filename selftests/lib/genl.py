@@ -35,7 +35,7 @@ CTRL_ATTR_FAMILY_NAME = 2
 CMD = dict(SERVICE_NEW=1, SERVICE_SET=2, SERVICE_DEL=3, SERVICE_GET=4,
            BACKEND_NEW=5, BACKEND_SET=6, BACKEND_DEL=7, FLUSH=8,
            CONFIG_GET=9, CONFIG_SET=10, LOOKUP=11, FLOW_GET=12, FLOW_DEL=13)
-A_SERVICE, A_BACKEND, A_CONFIG, A_LOOKUP, A_FLOW = 1, 2, 3, 4, 5
+A_SERVICE, A_BACKEND, A_CONFIG, A_LOOKUP, A_FLOW, A_STATS = 1, 2, 3, 4, 5, 6
 SVC_FAMILY, SVC_PROTO, SVC_ADDR, SVC_PORT, SVC_SCHED, SVC_FLAGS, \
     SVC_STATS, SVC_BACKENDS, SVC_AFFINITY, SVC_AFFINITY_TIMEOUT, \
     SVC_BACKENDS_FROM, SVC_BACKENDS_MORE = range(1, 13)
@@ -176,14 +176,15 @@ class Genl:
         except NetlinkError as e:
             return e.errno, e.msg
 
-    def dump(self, cmd=CMD["SERVICE_GET"]):
-        return self.request(cmd, flags=NLM_F_DUMP)
+    def dump(self, cmd=CMD["SERVICE_GET"], payload=b""):
+        return self.request(cmd, payload, flags=NLM_F_DUMP)
 
 
-def dump_services(g):
-    """The services as {key: (attrs, [backend attrs])}, messages merged."""
+def dump_services(g, payload=b""):
+    """The services as {key: (attrs, [backend attrs])}, messages merged;
+    @payload is the request's (a key filter, A_STATS)."""
     out = {}
-    for _, msg in g.dump():
+    for _, msg in g.dump(payload=payload):
         for atype, val in parse_attrs(msg[4:]):
             if atype != A_SERVICE:
                 continue

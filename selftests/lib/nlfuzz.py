@@ -45,7 +45,7 @@ TCP, UDP, SCTP = 6, 17, 132
  C_FLUSH, C_CFG_GET, C_CFG_SET, C_LOOKUP, C_FLOW_GET, C_FLOW_DEL) = range(1, 14)
 CMD_MAX = C_FLOW_DEL
 DUMPS = (C_SVC_GET, C_FLOW_GET)
-A_SERVICE, A_BACKEND, A_CONFIG, A_LOOKUP, A_FLOW = 1, 2, 3, 4, 5
+A_SERVICE, A_BACKEND, A_CONFIG, A_LOOKUP, A_FLOW, A_STATS = 1, 2, 3, 4, 5, 6
 (S_FAMILY, S_PROTO, S_ADDR, S_PORT, S_SCHED, S_FLAGS, S_STATS,
  S_BACKENDS, S_AFFINITY, S_AFFINITY_TIMEOUT, S_FROM, S_MORE) = range(1, 13)
 B_ADDR, B_PORT, B_WEIGHT, B_STATS, B_STATE = range(1, 6)
@@ -70,7 +70,7 @@ CFG_POL = ({**{t: "u32" for t in CFG_TIMEOUTS}, CFG_MAX_FLOWS: "u32",
 LK_POL = ({LK_CLIENT_ADDR: "bin", LK_CLIENT_PORT: "u16"}, LK_MAX)
 TOP_POL = ({A_SERVICE: ("nest", SVC_POL), A_BACKEND: ("nest", BE_POL),
             A_CONFIG: ("nest", CFG_POL), A_LOOKUP: ("nest", LK_POL),
-            A_FLOW: "reject"}, 5)
+            A_FLOW: "reject", A_STATS: "flag"}, 6)
 FIXED = {"u8": 1, "u16": 2, "u32": 4, "u64": 8}
 
 # The names of the objects requests are about: few, so that they collide.
@@ -421,7 +421,11 @@ class Model:
                           "dump of a command without one" if dump else
                           "request for a dump-only command")
         attrs = parse_strict(body[4:], TOP_POL, "message")
-        if cmd in (C_SVC_GET, C_FLUSH, C_CFG_GET):
+        if cmd == C_SVC_GET:
+            if A_SERVICE in attrs:
+                self.lookup(attrs, cmd)
+            return (cmd,)
+        if cmd in (C_FLUSH, C_CFG_GET):
             return (cmd,)
         if cmd == C_FLOW_GET:
             if A_SERVICE in attrs:

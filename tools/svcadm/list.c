@@ -261,22 +261,32 @@ static void print_stats_view(const struct table *t)
 
 int cmd_list(const struct command *cmd, int argc, char **argv)
 {
+	struct state_query q = { .stats = true, .accept_interrupted = true };
 	struct table t = { 0 };
+	struct endpoint vip;
 	struct svclb_nl nl;
 	bool stats_view = false;
-	int nargs, ret = 1;
+	int nargs, ret = 1, i;
 
 	nargs = take_json_flag(argc, argv);
-	for (int i = 1; i <= nargs; i++) {
+	for (i = 1; i <= nargs; i++) {
 		if (!strcmp(argv[i], "-s") || !strcmp(argv[i], "--stats"))
 			stats_view = true;
 		else
+			break;
+	}
+	/* PROTO VIP:PORT: that service alone, found by its key. */
+	if (i <= nargs) {
+		if (i + 1 != nargs)
 			return usage_error(cmd, "unexpected \"%s\"", argv[i]);
+		if (parse_service_arg(cmd, nargs + 1, argv, i, &q.proto, &vip))
+			return EXIT_USAGE;
+		q.vip = &vip;
 	}
 
 	if (svclb_nl_open(&nl))
 		return 1;
-	if (state_dump(&nl, &t))
+	if (state_read(&nl, &t, &q))
 		goto out;
 
 	if (json_output) {
@@ -401,7 +411,8 @@ int cmd_stats(const struct command *cmd, int argc, char **argv)
 			return usage_error(cmd, "unexpected \"%s\"", argv[i]);
 	if (svclb_nl_open(&nl))
 		return 1;
-	if (!state_dump(&nl, &t)) {
+	if (!state_read(&nl, &t, &(const struct state_query){
+			.stats = true, .accept_interrupted = true })) {
 		print_prometheus(&t);
 		ret = finish_output();
 	}

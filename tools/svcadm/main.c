@@ -89,7 +89,7 @@ static const struct command commands[] = {
 	},
 	{
 		"list", cmd_list,
-		"[-j|--json] [-s|--stats]",
+		"[-j|--json] [-s|--stats] [PROTO VIP:PORT]",
 		"Show the services, backends and counters (the default)",
 		"Show every service with its scheduler, flags, affinity and counters,\n"
 		"each followed by its backends, indented, with their weights, states\n"
@@ -100,6 +100,8 @@ static const struct command commands[] = {
 		"\n"
 		"  -s, --stats  show the counters only, in columns: packets and bytes of\n"
 		"               both directions, flows, active flows, refused and dropped\n"
+		"  PROTO VIP:PORT\n"
+		"               that service alone, found by its key\n"
 		"  -j, --json   print JSON instead, as described in svcadm(8)\n",
 	},
 	{

@@ -325,16 +325,32 @@ void table_sort(struct table *t)
 		*find_slot(t, t->svcs[i].proto, &t->svcs[i].ep) = i + 1;
 }
 
-int state_dump(struct svclb_nl *nl, struct table *t)
+int state_read(struct svclb_nl *nl, struct table *t,
+	       const struct state_query *q)
 {
 	struct nl_msg *msg;
 
 	for (int attempt = 1;; attempt++) {
 		msg = svclb_nl_msg(nl, SVCLB_CMD_SERVICE_GET, NLM_F_DUMP);
-		if (!msg || svclb_nl_dump(nl, msg, parse_service, t))
+		if (!msg ||
+		    (q->stats && nla_put_flag(msg, SVCLB_A_STATS) < 0) ||
+		    (q->vip && svclb_nl_put_service(msg, q->proto, q->vip))) {
+			nlmsg_free(msg);
+			return svclb_nl_msg_full();
+		}
+		if (svclb_nl_dump(nl, msg, parse_service, t))
 			return -1;
 		if (!nl->interrupted)
 			return 0;
+		/*
+		 * Each service was read whole; only the table as a whole may
+		 * mix two moments.
+		 */
+		if (attempt == DUMP_ATTEMPTS && q->accept_interrupted) {
+			fprintf(stderr, "svcadm: warning: the service table kept changing while it was read (%d attempts); this is the last reading\n",
+				DUMP_ATTEMPTS);
+			return 0;
+		}
 		table_free(t);
 		if (attempt == DUMP_ATTEMPTS) {
 			report_error("the service table kept changing while it was read; gave up after %d attempts",
@@ -342,6 +358,13 @@ int state_dump(struct svclb_nl *nl, struct table *t)
 			return -1;
 		}
 	}
+}
+
+int state_dump(struct svclb_nl *nl, struct table *t)
+{
+	const struct state_query q = { 0 };
+
+	return state_read(nl, t, &q);
 }
 
 void service_name(const struct service *s, char *buf, size_t len)

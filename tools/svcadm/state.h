@@ -66,10 +66,24 @@ struct backend *service_add_backend(struct service *s);
 void table_sort(struct table *t);
 
 /*
- * Fill t (empty) with the kernel's services and backends; a dump that a
- * change interrupts is taken again. Returns 0, or -1 after reporting.
+ * Fill t (empty) with the kernel's services and backends, without counters;
+ * a dump that a change interrupts is taken again. Returns 0, or -1 after
+ * reporting.
  */
 int state_dump(struct svclb_nl *nl, struct table *t);
+
+/* What state_read() reads. */
+struct state_query {
+	bool stats;			/* the counters too */
+	uint8_t proto;			/* with vip: that service only */
+	const struct endpoint *vip;
+	/* After the last attempt, keep an interrupted reading (warned). */
+	bool accept_interrupted;
+};
+
+/* state_dump() with the choices of q. */
+int state_read(struct svclb_nl *nl, struct table *t,
+	       const struct state_query *q);
 
 /*
  * The state format (docs/state-format.md), in apply.c. file names the input

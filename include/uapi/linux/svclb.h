@@ -123,18 +123,30 @@
  *     SVCLB_SVC_A_FAMILY, SVCLB_SVC_A_PROTO, SVCLB_SVC_A_ADDR,
  *     SVCLB_SVC_A_PORT, SVCLB_SVC_A_SCHED, SVCLB_SVC_A_FLAGS,
  *     SVCLB_SVC_A_AFFINITY, SVCLB_SVC_A_AFFINITY_TIMEOUT
- *     SVCLB_SVC_A_STATS: nest of enum svclb_stats_attrs
+ *     SVCLB_SVC_A_STATS: nest of enum svclb_stats_attrs, when asked
  *     SVCLB_SVC_A_BACKENDS: nest
  *       SVCLB_A_BACKEND: nest, repeated, one per backend
  *         SVCLB_BE_A_ADDR, SVCLB_BE_A_PORT, SVCLB_BE_A_WEIGHT,
  *         SVCLB_BE_A_STATE
- *         SVCLB_BE_A_STATS: nest of enum svclb_stats_attrs
+ *         SVCLB_BE_A_STATS: nest of enum svclb_stats_attrs, when asked
+ *
+ * The request may carry
+ *
+ *   SVCLB_A_SERVICE: nest with a service key: that service only, found by
+ *                    its key (ENOENT in NLMSG_DONE when there is none)
+ *   SVCLB_A_STATS: flag: with the counters (SVCLB_SVC_A_STATS and
+ *                  SVCLB_BE_A_STATS), which cost a sum over every possible
+ *                  CPU each; without it, a dump carries none
  *
  * When a service's backends do not fit in one message, the following message
  * repeats the service's key and carries the next backends; readers merge
  * messages with the same key. The dump may be resumed in as many recvmsg()
- * calls as needed; if the tables changed between two parts of a dump, the
- * next message carries NLM_F_DUMP_INTR and the reader should dump again.
+ * calls as needed; each part goes on from the service (and backend) where
+ * the last one stopped, found by its key. If the tables changed between two
+ * parts of a dump, the next message carries NLM_F_DUMP_INTR: every service
+ * was still read whole and as it was at one moment, but the services
+ * together may not be a picture of one moment, and some created or removed
+ * meanwhile may be missing.
  *
  * SVCLB_CMD_BACKEND_NEW: add a backend to a service. Fails if it exists.
  *
@@ -312,6 +324,7 @@ enum svclb_attrs {
 	SVCLB_A_CONFIG,		/* nest: enum svclb_cfg_attrs */
 	SVCLB_A_LOOKUP,		/* nest: enum svclb_lookup_attrs */
 	SVCLB_A_FLOW,		/* nest: enum svclb_flow_attrs (dump only) */
+	SVCLB_A_STATS,		/* flag: a service dump with counters */
 	__SVCLB_A_MAX
 };
 #define SVCLB_A_MAX (__SVCLB_A_MAX - 1)
