@@ -21,7 +21,7 @@ module:
 # of the sources: build/debug/kmod/svclb.ko.
 module-debug:
 	rm -rf build/debug && mkdir -p build/debug
-	cp -r Kbuild kmod include build/debug/
+	cp -r Kbuild dkms.conf kmod include build/debug/
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/build/debug CONFIG_SVCLB_DEBUG=y modules
 
 # svclb.ko for another kernel (KDIR: the debug kernel of check-debug), plain
@@ -30,7 +30,7 @@ module-debug:
 module-debugkernel:
 	rm -rf build/debugkernel
 	for v in plain selftest; do \
-		mkdir -p build/debugkernel/$$v && cp -r Kbuild kmod include build/debugkernel/$$v/ && \
+		mkdir -p build/debugkernel/$$v && cp -r Kbuild dkms.conf kmod include build/debugkernel/$$v/ && \
 		$(MAKE) -C $(KDIR) M=$(CURDIR)/build/debugkernel/$$v clean >/dev/null || exit 1; \
 	done
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/build/debugkernel/plain modules

@@ -130,4 +130,5 @@ module_init(svclb_init);
 module_exit(svclb_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("In-kernel service load balancer");
+MODULE_VERSION(SVCLB_VERSION);
 MODULE_ALIAS_GENL_FAMILY("svclb");
