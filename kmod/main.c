@@ -91,16 +91,11 @@ static int __init svclb_init(void)
 	err = register_pernet_subsys(&svclb_net_ops);
 	if (err)
 		goto err_affinity;
-	err = svclb_stage_init();
-	if (err)
-		goto err_pernet;
 	err = svclb_genl_init();
 	if (err)
-		goto err_stage;
+		goto err_pernet;
 	return 0;
 
-err_stage:
-	svclb_stage_exit();
 err_pernet:
 	unregister_pernet_subsys(&svclb_net_ops);
 err_affinity:
@@ -115,7 +110,6 @@ err_flow:
 static void __exit svclb_exit(void)
 {
 	svclb_genl_exit();
-	svclb_stage_exit();
 	unregister_pernet_subsys(&svclb_net_ops);
 	/*
 	 * Flows, affinity entries, backend sets and services are freed by RCU
