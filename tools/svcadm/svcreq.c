@@ -87,7 +87,9 @@ static struct nl_msg *part_msg(struct svclb_nl *nl,
 	    (r->have_backends && put_backends(msg, r->backends + from, n)) ||
 	    (from && nla_put_u32(msg, SVCLB_SVC_A_BACKENDS_FROM, from) < 0) ||
 	    (more && nla_put_flag(msg, SVCLB_SVC_A_BACKENDS_MORE) < 0) ||
-	    nla_nest_end(msg, nest) < 0) {
+	    nla_nest_end(msg, nest) < 0 ||
+	    (r->have_generation &&
+	     nla_put_u32(msg, SVCLB_A_GENERATION, r->generation) < 0)) {
 		nlmsg_free(msg);
 		svclb_nl_msg_full();
 		return NULL;
