@@ -943,6 +943,8 @@ int cmd_apply(const struct command *cmd, int argc, char **argv)
 	if (svclb_nl_open(&nl))
 		goto out;
 	nl_open = true;
+	if (!dry_run && svclb_nl_require(&nl, SVCLB_FEATURE_GENERATION))
+		goto out;
 
 	for (attempt = 1;; attempt++) {
 		free(outcome);

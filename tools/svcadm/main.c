@@ -231,6 +231,17 @@ static const struct command commands[] = {
 		"  -j, --json   print JSON instead, as described in svcadm(8)\n",
 	},
 	{
+		"version", cmd_version,
+		"[-j|--json]",
+		"Show the versions of svcadm and the module, and the module's features",
+		"Show the version of svcadm and of the loaded svclb module, whether the\n"
+		"module is older or newer than svcadm, and which of the features that\n"
+		"svcadm uses it has: an older module lacks some, and svcadm says so\n"
+		"before sending a request that needs one.\n"
+		"\n"
+		"  -j, --json   print JSON instead, as described in svcadm(8)\n",
+	},
+	{
 		"help", cmd_help,
 		"[COMMAND]",
 		"Show this help, or the help of COMMAND",

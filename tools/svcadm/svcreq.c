@@ -103,8 +103,11 @@ int svc_request_msgs(struct svclb_nl *nl, const struct svc_request *r,
 	size_t per_part = PART_BYTES / backend_bytes(r->vip->family);
 	size_t nr = 1;
 
-	if (r->have_backends && r->nr_backends > per_part)
+	if (r->have_backends && r->nr_backends > per_part) {
 		nr = (r->nr_backends + per_part - 1) / per_part;
+		if (svclb_nl_require(nl, SVCLB_FEATURE_PARTS))
+			return -1;
+	}
 	*msgs = calloc(nr, sizeof(**msgs));
 	if (!*msgs) {
 		report_error("out of memory");
