@@ -4,10 +4,11 @@
 # change nothing, a refused service keeps its old state while the others
 # take their new one, flows of untouched services live on, save round-trips;
 # another writer's change between apply's reading and its changes is noticed
-# (apply reads and sends again, or gives up and says so).
+# (apply reads and sends again, or gives up and says so), and a state
+# without services does not delete every service unless asked to.
 source "$(dirname "$0")/lib.sh"
 
-plan 18
+plan 21
 trap 'topo_cleanup; rm -rf "$dir"' EXIT
 dir=$(mktemp -d)
 dmesg_mark
@@ -164,4 +165,21 @@ check "... and left the services as they were" \
 	json_check "sorted(b['address'] for s in d['services'] if s['proto'] == 'tcp' for b in s['backends']) == ['$b1', '$b2', '$b3']" \
 	<<<"$(svcadm_n list -j)"
 
+# A state without services would delete them all: refused unless asked.
+echo '{"services": []}' | state empty
+before=$(saved)
+n=$(json_get "len(d['services'])" <<<"$before")
+err=$(svcadm_n apply -f "$dir/empty.json" 2>&1)
+rc=$?
+diag "$err"
+check "an empty state is refused: exit 1, it would delete all $n services, --allow-empty; nothing changed" \
+	test $rc = 1 -a "$(saved)" = "$before" -a \
+	-n "$(grep -F "empty.json holds no service: applying it would delete all $n services of the kernel; nothing was changed (--allow-empty" <<<"$err")"
+err=$(echo '{"kind": "List", "items": []}' | svcadm_n apply --kubernetes - --node n 2>&1)
+rc=$?
+check "... and so is an empty state derived from Kubernetes" \
+	test $rc = 1 -a "$(saved)" = "$before" -a -n "$(grep -F "the state derived for node n holds no service" <<<"$err")"
+out=$(apply --allow-empty -f "$dir/empty.json")
+check "with --allow-empty it deletes every service" \
+	json_check "d['deleted'] == $n and d['failed'] == [] and $(svcadm_n list -j | json_get "len(d['services'])") == 0" <<<"$out"
 finish

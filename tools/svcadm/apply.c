@@ -778,7 +778,7 @@ struct apply_args {
 	const char *kube;		/* --kubernetes */
 	struct kube_opts kube_opts;
 	struct endpoint *node_ips;	/* argc of them, to be freed */
-	bool dry_run, print;
+	bool dry_run, print, allow_empty;
 };
 
 /* 0, or EXIT_USAGE after reporting. */
@@ -802,6 +802,9 @@ static int apply_args(const struct command *cmd, int argc, char **argv,
 			continue;
 		} else if (!strcmp(opt, "-j") || !strcmp(opt, "--json")) {
 			json_output = true;
+			continue;
+		} else if (!strcmp(opt, "--allow-empty")) {
+			a->allow_empty = true;
 			continue;
 		} else if (!strcmp(opt, "--print")) {
 			a->print = true;
@@ -895,6 +898,28 @@ static bool check_limits(struct svclb_nl *nl, const struct table *want,
 	return true;
 }
 
+/* Refuse a state without services that would delete the kernel's. */
+static bool check_empty(const struct apply_args *a, const struct table *want,
+			const struct table *cur)
+{
+	char what[128];
+
+	if (want->nr || !cur->nr || a->allow_empty)
+		return true;
+	if (a->kube)
+		snprintf(what, sizeof(what), "the state derived for node %s",
+			 a->kube_opts.node);
+	else
+		snprintf(what, sizeof(what), "%s", display_name(a->file));
+	if (cur->nr == 1)
+		report_error("%s holds no service: applying it would delete the kernel's only service; nothing was changed (--allow-empty applies it)",
+			     what);
+	else
+		report_error("%s holds no service: applying it would delete all %zu services of the kernel; nothing was changed (--allow-empty applies it)",
+			     what, cur->nr);
+	return false;
+}
+
 int cmd_apply(const struct command *cmd, int argc, char **argv)
 {
 	struct apply_args args = { 0 };
@@ -967,6 +992,8 @@ int cmd_apply(const struct command *cmd, int argc, char **argv)
 			report_error("out of memory");
 			goto out;
 		}
+		if (!check_empty(&args, &want, &cur))
+			goto out;
 		if (dry_run) {
 			for (size_t i = 0; i < nr_ops; i++)
 				counts[ops[i].change]++;

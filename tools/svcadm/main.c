@@ -105,7 +105,7 @@ static const struct command commands[] = {
 	{
 		"apply", cmd_apply,
 		"-f FILE|- | --kubernetes FILE|- --node NAME [--zone ZONE]"
-		" [--node-ip ADDR]... [-n|--dry-run|--print] [-j|--json]",
+		" [--node-ip ADDR]... [--allow-empty] [-n|--dry-run|--print] [-j|--json]",
 		"Make the kernel's services those of a state file or of Kubernetes",
 		"Read the desired services and backends from FILE (- for standard\n"
 		"input; the format is in svcadm(8)), compare them with the kernel's and\n"
@@ -118,7 +118,9 @@ static const struct command commands[] = {
 		"When another writer changes the services between apply's reading and\n"
 		"its changes, the kernel refuses the changes that follow, and apply\n"
 		"reads, compares and sends again, " STR(APPLY_ATTEMPTS) " attempts at most, then gives up\n"
-		"and names the services it left as they were.\n"
+		"and names the services it left as they were. A state without any\n"
+		"service that would delete the kernel's is refused without\n"
+		"--allow-empty.\n"
 		"\n"
 		"With --kubernetes, FILE is what \"kubectl get services,endpointslices\n"
 		"-A -o json\" prints, and the desired state is what kube-proxy would\n"
@@ -135,6 +137,8 @@ static const struct command commands[] = {
 		"                       and ::, every local address\n"
 		"  --print              print the derived state, in save's format, and\n"
 		"                       leave the kernel alone\n"
+		"  --allow-empty        apply a state without any service even when that\n"
+		"                       deletes every service of the kernel\n"
 		"  -n, --dry-run        print the changes, send nothing\n"
 		"  -j, --json           print the outcome as JSON\n",
 	},

@@ -412,6 +412,7 @@ expect_ok "help config names the seed" '^  seed ' help config
 expect_ok "help service names every scheduler" 'lc      fewest active flows' help service
 expect_ok "--version" '^svcadm [0-9]' --version
 expect_ok "-V" '^svcadm [0-9]' -V
+expect_ok "help apply names --allow-empty" 'allow-empty' help apply
 expect_ok "help version" '^Usage: svcadm version \[-j|--json\]' help version
 expect_usage "version with an argument" 'unexpected "now"' version now
 expect_ok "help flows" 'flush \[PROTO VIP:PORT \[ADDR:PORT\]\]' help flows
@@ -469,6 +470,7 @@ expect_completion "svcadm service add tcp 10.0.0.1:80 affinity " "client-ip none
 expect_completion "svcadm backend add udp [fd00::1]:53 [fd00::2]:53 " "weight state"
 expect_completion "svcadm backend set udp [fd00::1]:53 [fd00::2]:53 state " "active terminating"
 expect_completion "svcadm apply --k" "--kubernetes"
+expect_completion "svcadm apply -f s.json --al" "--allow-empty"
 expect_completion "svcadm ver" "version"
 expect_completion "svcadm version " "-j --json"
 expect_completion "svcadm lookup " "tcp udp sctp"
