@@ -93,6 +93,16 @@ module-old:
 		echo "module-old: commit $(OLD_COMMIT) is not in this tree: no old module"; \
 	fi
 
+# The module of this tree with its netlink API version raised by one,
+# build/newer/kmod/svclb.ko: what a newer, incompatible module looks like to
+# svcadm (svcadm.sh).
+module-newer:
+	rm -rf build/newer && mkdir -p build/newer
+	cp -r Kbuild dkms.conf kmod include build/newer/
+	awk '$$1 == "#define" && $$2 == "SVCLB_GENL_VERSION" { $$3++ } 1' \
+		include/uapi/linux/svclb.h >build/newer/include/uapi/linux/svclb.h
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/build/newer modules
+
 # Helpers of the selftests written in C (selftests/lib/flood).
 selftests:
 	$(MAKE) -C selftests/lib
@@ -109,7 +119,7 @@ sparse:
 check: deps
 	$(MAKE) clean
 	mkdir -p build
-	$(MAKE) KDIR=$(VM_KDIR) sparse module-debug module-old
+	$(MAKE) KDIR=$(VM_KDIR) sparse module-debug module-old module-newer
 	$(MAKE) -C tools/svcadm SANITIZE=1 svcadm check
 	$(MAKE) -C bench loadgen
 	$(MAKE) selftests
@@ -173,6 +183,6 @@ clean:
 	$(MAKE) -C bench clean
 	$(MAKE) -C selftests/lib clean
 
-.PHONY: all module module-debug module-debugkernel module-old sparse svcadm selftests deps check check-debug \
+.PHONY: all module module-debug module-debugkernel module-old module-newer sparse svcadm selftests deps check check-debug \
 	fuzz-netlink-debug fuzz-svcadm demo bench clean clean-module install uninstall \
 	dkms-src install-dkms uninstall-dkms check-dkms

@@ -3,10 +3,11 @@
 # svcadm against the module: refusals print the kernel's message and exit 1,
 # usage errors exit 2, and a refused command changes nothing; version tells
 # the module's features, and of a module older than svcadm (make
-# module-old) svcadm says what it lacks before sending anything.
+# module-old) svcadm says what it lacks before sending anything, of one
+# with a newer netlink API version (make module-newer) that it is newer.
 source "$(dirname "$0")/lib.sh"
 
-plan 21
+plan 23
 load_module || exit 1
 NS_N=svclb-cli-$$
 ip netns add "$NS_N" || exit 1
@@ -93,6 +94,25 @@ if [[ -f $old ]] && unload_module && insmod "$old"; then
 else
 	for t in "apply" "2000 backends" "version"; do
 		ok "$t on an older module # SKIP no module of an older commit (make module-old)"
+	done
+fi
+
+newer=$TOP/build/newer/kmod/svclb.ko
+if [[ -f $newer ]] && unload_module && insmod "$newer"; then
+	out=$(svcadm_n list 2>&1)
+	rc=$?
+	diag "$out"
+	check "a module of a newer netlink API version: list exits 1, \"newer than this svcadm\"" \
+		test $rc = 1 -a "$out" = "svcadm: the loaded svclb module is newer than this svcadm: its netlink API is version 2, svcadm $release knows version 1; use the svcadm that came with the module"
+	out=$(svcadm_n -j version)
+	diag "$out"
+	check "version: the newer module is incompatible" \
+		json_check "d['module']['status'] == 'incompatible' and d['module']['netlink_version'] == 2" <<<"$out"
+	unload_module
+	load_module
+else
+	for t in "list" "version"; do
+		ok "$t on a newer module # SKIP no module of a newer API version (make module-newer)"
 	done
 fi
 finish
