@@ -21,7 +21,7 @@ module:
 # of the sources: build/debug/kmod/svclb.ko.
 module-debug:
 	rm -rf build/debug && mkdir -p build/debug
-	cp -r Kbuild kmod include build/debug/
+	cp -r Kbuild dkms.conf kmod include build/debug/
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/build/debug CONFIG_SVCLB_DEBUG=y modules
 
 # svclb.ko for another kernel (KDIR: the debug kernel of check-debug), plain
@@ -30,7 +30,7 @@ module-debug:
 module-debugkernel:
 	rm -rf build/debugkernel
 	for v in plain selftest; do \
-		mkdir -p build/debugkernel/$$v && cp -r Kbuild kmod include build/debugkernel/$$v/ && \
+		mkdir -p build/debugkernel/$$v && cp -r Kbuild dkms.conf kmod include build/debugkernel/$$v/ && \
 		$(MAKE) -C $(KDIR) M=$(CURDIR)/build/debugkernel/$$v clean >/dev/null || exit 1; \
 	done
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/build/debugkernel/plain modules
@@ -79,6 +79,30 @@ check-dkms:
 	scripts/deps.sh dkms
 	selftests/dkms_host.sh
 
+# The module of an older commit, build/old/kmod/svclb.ko: one from before
+# backend sets in parts and the generation check, with which svcadm.sh
+# checks what svcadm says of a module older than itself. A tree without
+# git's history (a release tarball) skips it, and svcadm.sh those checks.
+OLD_COMMIT ?= 4f1dad1
+module-old:
+	rm -rf build/old && mkdir -p build/old
+	if git cat-file -e $(OLD_COMMIT)^{commit} 2>/dev/null; then \
+		git archive $(OLD_COMMIT) Kbuild kmod include | tar -x -C build/old && \
+		$(MAKE) -C $(KDIR) M=$(CURDIR)/build/old modules; \
+	else \
+		echo "module-old: commit $(OLD_COMMIT) is not in this tree: no old module"; \
+	fi
+
+# The module of this tree with its netlink API version raised by one,
+# build/newer/kmod/svclb.ko: what a newer, incompatible module looks like to
+# svcadm (svcadm.sh).
+module-newer:
+	rm -rf build/newer && mkdir -p build/newer
+	cp -r Kbuild dkms.conf kmod include build/newer/
+	awk '$$1 == "#define" && $$2 == "SVCLB_GENL_VERSION" { $$3++ } 1' \
+		include/uapi/linux/svclb.h >build/newer/include/uapi/linux/svclb.h
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/build/newer modules
+
 # Helpers of the selftests written in C (selftests/lib/flood).
 selftests:
 	$(MAKE) -C selftests/lib
@@ -95,7 +119,7 @@ sparse:
 check: deps
 	$(MAKE) clean
 	mkdir -p build
-	$(MAKE) KDIR=$(VM_KDIR) sparse module-debug
+	$(MAKE) KDIR=$(VM_KDIR) sparse module-debug module-old module-newer
 	$(MAKE) -C tools/svcadm SANITIZE=1 svcadm check
 	$(MAKE) -C bench loadgen
 	$(MAKE) selftests
@@ -159,6 +183,6 @@ clean:
 	$(MAKE) -C bench clean
 	$(MAKE) -C selftests/lib clean
 
-.PHONY: all module module-debug module-debugkernel sparse svcadm selftests deps check check-debug \
+.PHONY: all module module-debug module-debugkernel module-old module-newer sparse svcadm selftests deps check check-debug \
 	fuzz-netlink-debug fuzz-svcadm demo bench clean clean-module install uninstall \
 	dkms-src install-dkms uninstall-dkms check-dkms

@@ -94,16 +94,11 @@ static int __init svclb_init(void)
 	err = register_pernet_subsys(&svclb_net_ops);
 	if (err)
 		goto err_affinity;
-	err = svclb_stage_init();
-	if (err)
-		goto err_pernet;
 	err = svclb_genl_init();
 	if (err)
-		goto err_stage;
+		goto err_pernet;
 	return 0;
 
-err_stage:
-	svclb_stage_exit();
 err_pernet:
 	unregister_pernet_subsys(&svclb_net_ops);
 err_affinity:
@@ -118,7 +113,6 @@ err_flow:
 static void __exit svclb_exit(void)
 {
 	svclb_genl_exit();
-	svclb_stage_exit();
 	unregister_pernet_subsys(&svclb_net_ops);
 	/*
 	 * Flows, affinity entries, backend sets and services are freed by RCU
@@ -133,4 +127,5 @@ module_init(svclb_init);
 module_exit(svclb_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("In-kernel service load balancer");
+MODULE_VERSION(SVCLB_VERSION);
 MODULE_ALIAS_GENL_FAMILY("svclb");

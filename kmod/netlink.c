@@ -3,12 +3,15 @@
  * The "svclb" generic netlink family; the API is documented in
  * include/uapi/linux/svclb.h. Every refusal says why in the extended ack.
  * This file holds the family, its policies and what the commands share:
- * permission, locking, events and the service key. The commands are in
+ * permission, locking, the generation check, events, the service key and
+ * what is kept per socket. The commands are in
  * nl_service.c (services, backends and their dump), nl_config.c and
  * nl_flow.c (lookups and flows).
  */
 #include <linux/in.h>
 #include <linux/mm.h>
+#include <linux/netlink.h>
+#include <linux/notifier.h>
 #include <linux/socket.h>
 #include <net/genetlink.h>
 #include <net/ipv6.h>
@@ -57,6 +60,7 @@ const struct nla_policy svclb_cfg_policy[SVCLB_CFG_A_MAX + 1] = {
 	[SVCLB_CFG_A_AFFINITY_ENTRIES] = { .type = NLA_U32 },
 	[SVCLB_CFG_A_MAX_SERVICES] = { .type = NLA_U32 },
 	[SVCLB_CFG_A_MAX_BACKENDS] = { .type = NLA_U32 },
+	[SVCLB_CFG_A_GENERATION] = { .type = NLA_U32 },
 };
 
 const struct nla_policy svclb_lk_policy[SVCLB_LK_A_MAX + 1] = {
@@ -71,8 +75,12 @@ static const struct nla_policy svclb_policy[SVCLB_A_MAX + 1] = {
 	[SVCLB_A_LOOKUP] = NLA_POLICY_NESTED(svclb_lk_policy),
 	[SVCLB_A_FLOW] = { .type = NLA_REJECT,
 			   .reject_message = "flows are read-only" },
+	[SVCLB_A_GENERATION] = { .type = NLA_U32 },
 	[SVCLB_A_STATS] = { .type = NLA_FLAG },
 };
+
+/* genl_ops.internal_flags: the command may change something. */
+#define SVCLB_OP_CHANGE		BIT(0)
 
 /*
  * Tell the events group about a change that succeeded (@err is 0): the
@@ -97,6 +105,8 @@ int svclb_notify(struct genl_info *info, int err)
 	for (i = 1; i <= SVCLB_A_MAX; i++) {
 		const struct nlattr *a = info->attrs[i];
 
+		if (i == SVCLB_A_GENERATION)
+			continue;
 		if (a && nla_put(msg, a->nla_type & ~NLA_F_NET_BYTEORDER,
 				 nla_len(a), nla_data(a)))
 			goto free;
@@ -125,16 +135,47 @@ int svclb_check_perm(struct sk_buff *skb, struct net *net,
 	return -EPERM;
 }
 
+/*
+ * Whether a request of the socket @portid may change tables it saw at
+ * generation @gen: they are still of it, or every change made since was
+ * that socket's own (its run of changes began at or before @gen).
+ */
+static bool svclb_generation_ok(const struct svclb_net *sn, u32 portid,
+				u32 gen)
+{
+	if (gen == sn->genid)
+		return true;
+	return gen && portid == sn->writer_portid &&
+	       sn->writer_gen == sn->genid &&
+	       gen - sn->writer_since <= sn->genid - sn->writer_since;
+}
+
+/*
+ * Every request runs under the namespace's lock, taken here and released
+ * by svclb_post_doit(), which learns from the generation kept in
+ * user_ptr[0] whether the request changed the tables.
+ */
 static int svclb_pre_doit(const struct genl_ops *ops, struct sk_buff *skb,
 			  struct genl_info *info)
 {
 	struct net *net = genl_info_net(info);
+	struct nlattr *gen = info->attrs[SVCLB_A_GENERATION];
+	struct svclb_net *sn = svclb_pernet(net);
 	int err;
 
 	err = svclb_check_perm(skb, net, info->extack);
 	if (err)
 		return err;
-	mutex_lock(&svclb_pernet(net)->lock);
+	mutex_lock(&sn->lock);
+	if (gen && (ops->internal_flags & SVCLB_OP_CHANGE) &&
+	    !svclb_generation_ok(sn, info->snd_portid, nla_get_u32(gen))) {
+		svclb_stage_free(sn, svclb_stage_find(sn, info->snd_portid));
+		mutex_unlock(&sn->lock);
+		NL_SET_ERR_MSG_ATTR(info->extack, gen,
+				    "the tables changed since this generation: another writer changed them");
+		return -ESTALE;
+	}
+	info->user_ptr[0] = (void *)(unsigned long)sn->genid;
 	return 0;
 }
 
@@ -152,7 +193,18 @@ int svclb_explain(struct genl_info *info, int err)
 static void svclb_post_doit(const struct genl_ops *ops, struct sk_buff *skb,
 			    struct genl_info *info)
 {
-	mutex_unlock(&svclb_pernet(genl_info_net(info))->lock);
+	struct svclb_net *sn = svclb_pernet(genl_info_net(info));
+	u32 before = (unsigned long)info->user_ptr[0];
+
+	if (sn->genid != before) {
+		/* The socket's run of changes goes on, or a new one begins. */
+		if (info->snd_portid != sn->writer_portid ||
+		    before != sn->writer_gen)
+			sn->writer_since = before;
+		WRITE_ONCE(sn->writer_portid, info->snd_portid);
+		sn->writer_gen = sn->genid;
+	}
+	mutex_unlock(&sn->lock);
 }
 
 /*
@@ -420,14 +472,17 @@ static const struct genl_ops svclb_genl_ops[] = {
 	{
 		.cmd = SVCLB_CMD_SERVICE_NEW,
 		.doit = svclb_nl_service_new,
+		.internal_flags = SVCLB_OP_CHANGE,
 	},
 	{
 		.cmd = SVCLB_CMD_SERVICE_SET,
 		.doit = svclb_nl_service_set,
+		.internal_flags = SVCLB_OP_CHANGE,
 	},
 	{
 		.cmd = SVCLB_CMD_SERVICE_DEL,
 		.doit = svclb_nl_service_del,
+		.internal_flags = SVCLB_OP_CHANGE,
 	},
 	{
 		.cmd = SVCLB_CMD_SERVICE_GET,
@@ -438,18 +493,22 @@ static const struct genl_ops svclb_genl_ops[] = {
 	{
 		.cmd = SVCLB_CMD_BACKEND_NEW,
 		.doit = svclb_nl_backend_new,
+		.internal_flags = SVCLB_OP_CHANGE,
 	},
 	{
 		.cmd = SVCLB_CMD_BACKEND_SET,
 		.doit = svclb_nl_backend_set,
+		.internal_flags = SVCLB_OP_CHANGE,
 	},
 	{
 		.cmd = SVCLB_CMD_BACKEND_DEL,
 		.doit = svclb_nl_backend_del,
+		.internal_flags = SVCLB_OP_CHANGE,
 	},
 	{
 		.cmd = SVCLB_CMD_FLUSH,
 		.doit = svclb_nl_flush,
+		.internal_flags = SVCLB_OP_CHANGE,
 	},
 	{
 		.cmd = SVCLB_CMD_CONFIG_GET,
@@ -458,6 +517,7 @@ static const struct genl_ops svclb_genl_ops[] = {
 	{
 		.cmd = SVCLB_CMD_CONFIG_SET,
 		.doit = svclb_nl_config_set,
+		.internal_flags = SVCLB_OP_CHANGE,
 	},
 	{
 		.cmd = SVCLB_CMD_LOOKUP,
@@ -472,6 +532,7 @@ static const struct genl_ops svclb_genl_ops[] = {
 	{
 		.cmd = SVCLB_CMD_FLOW_DEL,
 		.doit = svclb_nl_flow_del,
+		.internal_flags = SVCLB_OP_CHANGE,
 	},
 };
 
@@ -495,12 +556,50 @@ struct genl_family svclb_genl_family __ro_after_init = {
 	.module = THIS_MODULE,
 };
 
+/*
+ * A netlink socket closed: drop the backend set it was staging, and its
+ * claim on the generation, which a socket that gets its port id later must
+ * not inherit.
+ */
+static int svclb_genl_release(struct notifier_block *nb, unsigned long event,
+			      void *ptr)
+{
+	struct netlink_notify *n = ptr;
+	struct svclb_net *sn;
+
+	if (event != NETLINK_URELEASE || n->protocol != NETLINK_GENERIC)
+		return NOTIFY_DONE;
+	sn = svclb_pernet(n->net);
+	if (!READ_ONCE(sn->nr_stages) &&
+	    READ_ONCE(sn->writer_portid) != n->portid)
+		return NOTIFY_DONE;
+	mutex_lock(&sn->lock);
+	svclb_stage_free(sn, svclb_stage_find(sn, n->portid));
+	if (sn->writer_portid == n->portid)
+		WRITE_ONCE(sn->writer_portid, 0);
+	mutex_unlock(&sn->lock);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block svclb_genl_notifier = {
+	.notifier_call = svclb_genl_release,
+};
+
 int __init svclb_genl_init(void)
 {
-	return genl_register_family(&svclb_genl_family);
+	int err;
+
+	err = netlink_register_notifier(&svclb_genl_notifier);
+	if (err)
+		return err;
+	err = genl_register_family(&svclb_genl_family);
+	if (err)
+		netlink_unregister_notifier(&svclb_genl_notifier);
+	return err;
 }
 
 void svclb_genl_exit(void)
 {
 	genl_unregister_family(&svclb_genl_family);
+	netlink_unregister_notifier(&svclb_genl_notifier);
 }

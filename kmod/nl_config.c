@@ -55,7 +55,8 @@ int svclb_nl_config_get(struct sk_buff *skb, struct genl_info *info)
 	    nla_put_u32(msg, SVCLB_CFG_A_MAX_SERVICES,
 			READ_ONCE(sn->max_services)) ||
 	    nla_put_u32(msg, SVCLB_CFG_A_MAX_BACKENDS,
-			READ_ONCE(sn->max_backends)))
+			READ_ONCE(sn->max_backends)) ||
+	    nla_put_u32(msg, SVCLB_CFG_A_GENERATION, sn->genid))
 		goto nospace;
 	nla_nest_end(msg, nest);
 	genlmsg_end(msg, hdr);
@@ -92,6 +93,11 @@ int svclb_nl_config_set(struct sk_buff *skb, struct genl_info *info)
 	if (tb[SVCLB_CFG_A_AFFINITY_ENTRIES]) {
 		NL_SET_ERR_MSG_ATTR(extack, tb[SVCLB_CFG_A_AFFINITY_ENTRIES],
 				    "the number of affinity entries is read-only");
+		return -EINVAL;
+	}
+	if (tb[SVCLB_CFG_A_GENERATION]) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[SVCLB_CFG_A_GENERATION],
+				    "the generation is read-only");
 		return -EINVAL;
 	}
 	for (i = 0; i < ARRAY_SIZE(svclb_cfg_timeouts); i++) {

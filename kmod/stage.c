@@ -5,10 +5,8 @@
  * part but the last (SVCLB_SVC_A_BACKENDS_MORE) is only kept here, for the
  * socket that sent it, and the last part completes the set, which the
  * request then applies whole. A socket stages one set at a time; closing it
- * drops what it staged. Everything here runs under sn->lock.
+ * drops what it staged (netlink.c). Everything here runs under sn->lock.
  */
-#include <linux/netlink.h>
-#include <linux/notifier.h>
 #include <linux/slab.h>
 #include <net/net_namespace.h>
 
@@ -103,36 +101,4 @@ void svclb_stage_net_exit(struct svclb_net *sn)
 	list_for_each_entry_safe(st, tmp, &sn->stages, list)
 		svclb_stage_free(sn, st);
 	mutex_unlock(&sn->lock);
-}
-
-/* A generic netlink socket closed: drop the set it was staging. */
-static int svclb_stage_release(struct notifier_block *nb, unsigned long event,
-			       void *ptr)
-{
-	struct netlink_notify *n = ptr;
-	struct svclb_net *sn;
-
-	if (event != NETLINK_URELEASE || n->protocol != NETLINK_GENERIC)
-		return NOTIFY_DONE;
-	sn = svclb_pernet(n->net);
-	if (!READ_ONCE(sn->nr_stages))
-		return NOTIFY_DONE;
-	mutex_lock(&sn->lock);
-	svclb_stage_free(sn, svclb_stage_find(sn, n->portid));
-	mutex_unlock(&sn->lock);
-	return NOTIFY_DONE;
-}
-
-static struct notifier_block svclb_stage_notifier = {
-	.notifier_call = svclb_stage_release,
-};
-
-int svclb_stage_init(void)
-{
-	return netlink_register_notifier(&svclb_stage_notifier);
-}
-
-void svclb_stage_exit(void)
-{
-	netlink_unregister_notifier(&svclb_stage_notifier);
 }

@@ -201,6 +201,15 @@ struct svclb_net {
 
 	struct list_head stages;	/* struct svclb_stage, under lock */
 	unsigned int nr_stages;		/* written under lock */
+
+	/*
+	 * The socket that made the last changes to the tables (its netlink
+	 * port id; 0: none), the generation before its first change and the
+	 * one after its last, all under lock (netlink.c, SVCLB_A_GENERATION).
+	 */
+	u32 writer_portid;		/* read locklessly as well */
+	u32 writer_since;
+	u32 writer_gen;
 };
 
 /* A backend as a request to replace a service's backends lists it. */
@@ -325,8 +334,6 @@ static inline void svclb_stats_drop(struct svclb_stats __percpu *stats,
 /* stage.c */
 int svclb_specs_reserve(struct svclb_be_specs *s, unsigned int extra);
 void svclb_specs_free(struct svclb_be_specs *s);
-int svclb_stage_init(void);
-void svclb_stage_exit(void);
 void svclb_stage_net_init(struct svclb_net *sn);
 void svclb_stage_net_exit(struct svclb_net *sn);
 struct svclb_stage *svclb_stage_find(struct svclb_net *sn, u32 portid);

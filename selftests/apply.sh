@@ -2,10 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0
 # svcadm apply and save: the difference only, nothing twice, invalid files
 # change nothing, a refused service keeps its old state while the others
-# take their new one, flows of untouched services live on, save round-trips.
+# take their new one, flows of untouched services live on, save round-trips;
+# another writer's change between apply's reading and its changes is noticed
+# (apply reads and sends again, or gives up and says so), and a state
+# without services does not delete every service unless asked to.
 source "$(dirname "$0")/lib.sh"
 
-plan 14
+plan 21
 trap 'topo_cleanup; rm -rf "$dir"' EXIT
 dir=$(mktemp -d)
 dmesg_mark
@@ -114,4 +117,69 @@ saved >"$dir/saved2.json"
 sent=$(json_get "d['messages']" <<<"$out")
 check "save | apply -f - sends nothing ($sent messages) and save round-trips byte for byte" \
 	test "$sent" = 0 -a "$(cat "$dir/saved1.json")" = "$(cat "$dir/saved2.json")" -a -s "$dir/saved1.json"
+
+# Another writer changes a service after apply has read the tables and
+# before its changes go out: lib/sendhook.so, preloaded into svcadm, runs
+# the writer's command before each of apply's first TIMES batches.
+# hooked TIMES COMMAND ARGS...: svcadm -j ARGS so.
+hooked() {
+	local times=$1 cmd=$2
+	shift 2
+	in_n env SENDHOOK_TIMES="$times" SENDHOOK_CMD="$cmd" \
+		LD_PRELOAD="$SELFTESTS/lib/sendhook.so" \
+		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+		"$SVCADM" -j "$@"
+}
+# web BACKEND...: a state of tcp $VIP4:80 with those backends and udp
+# $VIP4:53 with $b1, which the other writer changes.
+web() {
+	local b list=""
+	for b; do list+="${list:+, }{\"address\": \"$b\", \"port\": 8080}"; done
+	cat <<EOF
+{"services": [
+ {"proto": "tcp", "address": "$VIP4", "port": 80, "backends": [$list]},
+ {"proto": "udp", "address": "$VIP4", "port": 53, "sched": "rr",
+  "backends": [{"address": "$b1", "port": 8080}]}]}
+EOF
+}
+web "$b1" "$b2" | state five
+web "$b1" "$b2" "$b3" | state six
+web "$b1" | state seven
+apply -f "$dir/five.json" >/dev/null
+writer="$SVCADM service set udp $VIP4:53 backends $b3:8080"
+out=$(hooked 1 "$writer" apply -f "$dir/six.json")
+diag "$out"
+check "another writer before apply's changes: refused, read again, sent again in 2 attempts" \
+	json_check "d['attempts'] == 2 and d['failed'] == [] and d['replaced'] == 2" <<<"$out"
+out=$(apply -f "$dir/six.json")
+check "... and the kernel holds the file's state, the other writer's change seen and undone" \
+	json_check "d['messages'] == 0 and d['unchanged'] == 2" <<<"$out"
+out=$(hooked 3 "$writer" apply -f "$dir/seven.json")
+rc=$?
+diag "$out"
+check "a writer before every attempt: apply gives up after 3, exit 1, and says why" \
+	json_check "$rc == 1 and d['attempts'] == 3 and 'another writer kept changing the tables' in d['error'] and
+		{f['service'] for f in d['failed']} == {'tcp $VIP4:80', 'udp $VIP4:53'} and
+		all('another writer' in f['error'] for f in d['failed'])" <<<"$out"
+check "... and left the services as they were" \
+	json_check "sorted(b['address'] for s in d['services'] if s['proto'] == 'tcp' for b in s['backends']) == ['$b1', '$b2', '$b3']" \
+	<<<"$(svcadm_n list -j)"
+
+# A state without services would delete them all: refused unless asked.
+echo '{"services": []}' | state empty
+before=$(saved)
+n=$(json_get "len(d['services'])" <<<"$before")
+err=$(svcadm_n apply -f "$dir/empty.json" 2>&1)
+rc=$?
+diag "$err"
+check "an empty state is refused: exit 1, it would delete all $n services, --allow-empty; nothing changed" \
+	test $rc = 1 -a "$(saved)" = "$before" -a \
+	-n "$(grep -F "empty.json holds no service: applying it would delete all $n services of the kernel; nothing was changed (--allow-empty" <<<"$err")"
+err=$(echo '{"kind": "List", "items": []}' | svcadm_n apply --kubernetes - --node n 2>&1)
+rc=$?
+check "... and so is an empty state derived from Kubernetes" \
+	test $rc = 1 -a "$(saved)" = "$before" -a -n "$(grep -F "the state derived for node n holds no service" <<<"$err")"
+out=$(apply --allow-empty -f "$dir/empty.json")
+check "with --allow-empty it deletes every service" \
+	json_check "d['deleted'] == $n and d['failed'] == [] and $(svcadm_n list -j | json_get "len(d['services'])") == 0" <<<"$out"
 finish

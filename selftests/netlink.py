@@ -2,22 +2,24 @@
 """Netlink API checks, run in a namespace of their own: every malformed or
 refused request fails with its own extack message and changes nothing;
 dumps split large services, resume, and flag interruption; backend sets
-larger than one attribute arrive in parts and apply at once."""
+larger than one attribute arrive in parts and apply at once; a request made
+for a generation of the tables that another socket changed is refused."""
 
 import socket
 import struct
 import sys
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0] + "/lib")
-from genl import (A_BACKEND, A_CONFIG, A_FLOW, A_LOOKUP, A_SERVICE, A_STATS,
-                  BE_ADDR,
-                  BE_PORT, BE_STATE, BE_STATS, BE_WEIGHT, CFG_AFFINITY_ENTRIES,
-                  CFG_MAX_BACKENDS, CFG_SEED, CMD, LK_CLIENT_ADDR, LK_CLIENT_PORT, LK_HASH,
+from genl import (A_BACKEND, A_CONFIG, A_FLOW, A_GENERATION, A_LOOKUP,
+                  A_SERVICE, A_STATS, BE_ADDR, BE_PORT, BE_STATE, BE_STATS, BE_WEIGHT,
+                  CFG_AFFINITY_ENTRIES, CFG_GENERATION, CFG_MAX_BACKENDS,
+                  CFG_SEED, CMD, LK_CLIENT_ADDR, LK_CLIENT_PORT, LK_HASH,
                   NLM_F_ACK_TLVS, NLM_F_DUMP, NLM_F_DUMP_INTR, NLMSG_DONE,
                   NLMSGERR_ATTR_MSG, SVC_ADDR, SVC_AFFINITY,
                   SVC_AFFINITY_TIMEOUT, SVC_FAMILY, SVC_BACKENDS,
                   SVC_BACKENDS_FROM, SVC_BACKENDS_MORE, SVC_FLAGS,
                   SVC_PORT, SVC_PROTO, SVC_SCHED, SVC_STATS, Genl,
+                  NetlinkError,
                   addr, attr, dump_services, lookup_request, nest, parse_attrs,
                   parse_lookup, string, svc_key, u8, u16, u32, u64)
 
@@ -50,6 +52,7 @@ KEY = svc_key()
 FAM, PROTO, ADDR, PORT = KEY
 BE = [addr(BE_ADDR, "10.0.2.1"), u16(BE_PORT, 8080)]
 BE2 = [addr(BE_ADDR, "10.0.2.2"), u16(BE_PORT, 8080)]
+BE_X = [addr(BE_ADDR, "10.0.2.9"), u16(BE_PORT, 8080)]
 
 # (name, command, payload, errno, message)
 REFUSED = [
@@ -387,6 +390,99 @@ def key_of_msg(payload):
     return None
 
 
+def generations(g):
+    """SVCLB_A_GENERATION: the requests of one socket made with the
+    generation it read all pass, however many changes they make; once
+    another socket changed the tables, they are refused with ESTALE and
+    change nothing; requests that change nothing ignore it."""
+    ESTALE = 116
+    STALE = "the tables changed since this generation: another writer"
+
+    def gen(n):
+        return u32(A_GENERATION, n)
+
+    def refused(sock, cmd, payload, name):
+        before = dump_services(g)
+        err, msg = sock.try_request(CMD[cmd], payload)
+        check(f"generation: {name}: ESTALE, \"{STALE}\", nothing changed",
+              err == ESTALE and STALE in msg and dump_services(g) == before,
+              f"got errno {err} \"{msg}\"")
+
+    key = svc_key(port=8200)
+    a, b = Genl(), Genl()
+    g0 = a.generation()
+    a.request(CMD["SERVICE_NEW"], svc(*key) + gen(g0))
+    err, _ = a.try_request(CMD["BACKEND_NEW"], svc(*key) + be(*BE) + gen(g0))
+    err2, _ = a.try_request(CMD["SERVICE_SET"], svc(*key, string(
+        SVC_SCHED, "rr")) + gen(g0))
+    g1 = a.generation()
+    check("generation: read in CONFIG_GET, moved on by each change; one "
+          "socket's requests made with the generation it read all pass",
+          g1 >= g0 + 3 and not err and not err2, f"{g0} -> {g1}, {err} {err2}")
+    b.request(CMD["BACKEND_NEW"], svc(*key) + be(*BE2))
+    refused(a, "SERVICE_SET", svc(*key, string(SVC_SCHED, "wrr")) + gen(g0),
+            "after another socket's change")
+    refused(a, "BACKEND_DEL", svc(*key) + be(*BE) + gen(g1),
+            "after another socket's change, a later generation")
+    g2 = a.generation()
+    err, _ = a.try_request(CMD["SERVICE_SET"], svc(*key, string(
+        SVC_SCHED, "wrr")) + gen(g2))
+    check("generation: the current one passes", not err, f"errno {err}")
+    refused(b, "SERVICE_DEL", svc(*key) + gen(g2),
+            "the other socket's generation, read before this change")
+    for bad in (0, a.generation() + 1000, g0 - 1):
+        refused(a, "BACKEND_NEW", svc(*key) + be(*BE_X) + gen(bad),
+                f"generation {bad}, never seen")
+    g3 = b.generation()
+    b.request(CMD["BACKEND_DEL"], svc(*key) + be(*BE2) + gen(g3))
+    for cmd, payload in (("FLUSH", b""),
+                         ("CONFIG_SET", nest(A_CONFIG, u32(CFG_MAX_BACKENDS,
+                                                           65521))),
+                         ("FLOW_DEL", b""),
+                         ("BACKEND_SET", svc(*key) + be(*BE))):
+        refused(a, cmd, payload + gen(g2), f"{cmd}")
+    def read(cmd, payload):
+        try:  # these answer with a message, and no ack is asked for
+            return len(a.request(CMD[cmd], payload, flags=0))
+        except NetlinkError as e:
+            return -e.errno
+
+    reads = [read("CONFIG_GET", gen(g0)),
+             read("LOOKUP", lookup_request(key, "10.0.1.2", 40000) + gen(g0))]
+    a.send(CMD["SERVICE_GET"], gen(g0), flags=NLM_F_DUMP)
+    dumped = list(a.recv_msgs())
+    check("generation: CONFIG_GET, LOOKUP and dumps ignore it",
+          reads == [1, 1] and dumped, str(reads))
+    err, msg = a.try_request(CMD["CONFIG_SET"], nest(A_CONFIG, u32(
+        CFG_GENERATION, 1)))
+    check("refused: setting the generation: \"the generation is read-only\"",
+          err == 22 and msg == "the generation is read-only",
+          f"got errno {err} \"{msg}\"")
+
+    # A part refused for its generation loses the set staged so far.
+    gs = a.generation()
+    a.request(CMD["SERVICE_SET"], part(key, bes4(0, 10), 0, True) + gen(gs))
+    b.request(CMD["BACKEND_NEW"], svc(*key) + be(*BE2))
+    refused(a, "SERVICE_SET", part(key, bes4(10, 20), 10, True) + gen(gs),
+            "a part after another socket's change")
+    err, msg = a.try_request(CMD["SERVICE_SET"], part(key, bes4(10, 20), 10))
+    check("generation: ... and the set staged before it is lost",
+          err == 22 and "the earlier parts of this backend set are missing"
+          in msg, f"got errno {err} \"{msg}\"")
+
+    # A socket's claim ends when it closes: one that gets its port id
+    # afterwards does not inherit it.
+    c = Genl()
+    port, gc = c.portid, c.generation()
+    c.request(CMD["BACKEND_DEL"], svc(*key) + be(*BE2) + gen(gc))
+    c.request(CMD["BACKEND_NEW"], svc(*key) + be(*BE2) + gen(gc))
+    c.sock.close()
+    d = Genl(portid=port)
+    refused(d, "BACKEND_DEL", svc(*key) + be(*BE2) + gen(gc),
+            "a new socket with the port id of a closed one")
+    a.request(CMD["SERVICE_DEL"], svc(*key))
+
+
 def main():
     g = Genl()
     g.request(CMD["FLUSH"])
@@ -507,6 +603,7 @@ def main():
 
     staged_parts(g)
     dump_options(g)
+    generations(g)
 
     g.request(CMD["FLUSH"])
     check("flush empties the tables", dump_services(g) == {})

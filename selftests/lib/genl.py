@@ -35,14 +35,15 @@ CTRL_ATTR_FAMILY_NAME = 2
 CMD = dict(SERVICE_NEW=1, SERVICE_SET=2, SERVICE_DEL=3, SERVICE_GET=4,
            BACKEND_NEW=5, BACKEND_SET=6, BACKEND_DEL=7, FLUSH=8,
            CONFIG_GET=9, CONFIG_SET=10, LOOKUP=11, FLOW_GET=12, FLOW_DEL=13)
-A_SERVICE, A_BACKEND, A_CONFIG, A_LOOKUP, A_FLOW, A_STATS = 1, 2, 3, 4, 5, 6
+A_SERVICE, A_BACKEND, A_CONFIG, A_LOOKUP, A_FLOW, A_GENERATION, A_STATS = \
+    range(1, 8)
 SVC_FAMILY, SVC_PROTO, SVC_ADDR, SVC_PORT, SVC_SCHED, SVC_FLAGS, \
     SVC_STATS, SVC_BACKENDS, SVC_AFFINITY, SVC_AFFINITY_TIMEOUT, \
     SVC_BACKENDS_FROM, SVC_BACKENDS_MORE = range(1, 13)
 BE_ADDR, BE_PORT, BE_WEIGHT, BE_STATS, BE_STATE = range(1, 6)
 BE_STATE_ACTIVE, BE_STATE_TERMINATING = 0, 1
-CFG_SEED, CFG_AFFINITY_ENTRIES, CFG_MAX_SERVICES, CFG_MAX_BACKENDS = \
-    10, 12, 13, 14
+CFG_SEED, CFG_AFFINITY_ENTRIES, CFG_MAX_SERVICES, CFG_MAX_BACKENDS, \
+    CFG_GENERATION = 10, 12, 13, 14, 15
 LK_CLIENT_ADDR, LK_CLIENT_PORT, LK_HASH, LK_NEW, LK_FLOW, LK_FLOW_STATE = \
     range(1, 7)
 FLOW_STATES = ["udp", "syn-sent", "established", "closing", "sctp"]
@@ -111,10 +112,12 @@ class NetlinkError(Exception):
 
 
 class Genl:
-    def __init__(self, name="svclb"):
+    def __init__(self, name="svclb", portid=0):
+        """A socket of the family, bound to @portid (0: the kernel picks)."""
         self.sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW,
                                   NETLINK_GENERIC)
-        self.sock.bind((0, 0))
+        self.sock.bind((portid, 0))
+        self.portid = self.sock.getsockname()[0]
         self.sock.setsockopt(SOL_NETLINK, NETLINK_EXT_ACK, 1)
         self.seq = 0
         self.family = GENL_ID_CTRL
@@ -178,6 +181,14 @@ class Genl:
 
     def dump(self, cmd=CMD["SERVICE_GET"], payload=b""):
         return self.request(cmd, payload, flags=NLM_F_DUMP)
+
+    def config(self):
+        """{SVCLB_CFG_A_*: bytes} of SVCLB_CMD_CONFIG_GET."""
+        [(_, msg)] = self.request(CMD["CONFIG_GET"], flags=0)
+        return dict(parse_attrs(dict(parse_attrs(msg[4:]))[A_CONFIG]))
+
+    def generation(self):
+        return struct.unpack("=I", self.config()[CFG_GENERATION])[0]
 
 
 def dump_services(g, payload=b""):

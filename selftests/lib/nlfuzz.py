@@ -13,6 +13,13 @@ from SEED, and checks that:
     the errno too;
   - every refusal by svclb carries an extack message; refusals by the
     genetlink core without one are counted and listed, by reason;
+  - a change request with a generation (SVCLB_A_GENERATION) passes when
+    every change since that generation was the fuzzer's own (it is the only
+    writer of its namespace), and is refused with ESTALE when the tables
+    never had it; the model knows the generation before the fuzzer's first
+    change and a lower bound of the current one, which every CONFIG_GET
+    and every generation that passed raise, and accepts either answer for
+    a generation between that bound and 2^31;
   - a dump of the services and the configuration read back match the model,
     every CHECK_EVERY requests and at the end.
 
@@ -35,6 +42,7 @@ from genl import (NLM_F_ACK, NLM_F_ACK_TLVS, NLM_F_CAPPED, NLM_F_DUMP,  # noqa: 
                   SOL_NETLINK, NETLINK_CAP_ACK, Genl, parse_attrs)
 
 EINVAL, ENOENT, EEXIST, ERANGE, E2BIG, ENOSPC = 22, 2, 17, 34, 7, 28
+ESTALE = 116
 EAFNOSUPPORT, EPROTONOSUPPORT, EOPNOTSUPP = 97, 93, 95
 NLA_F_NESTED, NLA_F_NET_BYTEORDER = 0x8000, 0x4000
 NLM_F_ECHO = 0x8
@@ -45,13 +53,18 @@ TCP, UDP, SCTP = 6, 17, 132
  C_FLUSH, C_CFG_GET, C_CFG_SET, C_LOOKUP, C_FLOW_GET, C_FLOW_DEL) = range(1, 14)
 CMD_MAX = C_FLOW_DEL
 DUMPS = (C_SVC_GET, C_FLOW_GET)
-A_SERVICE, A_BACKEND, A_CONFIG, A_LOOKUP, A_FLOW, A_STATS = 1, 2, 3, 4, 5, 6
+# The commands that may change something: a generation is checked for them.
+CHANGES = (C_SVC_NEW, C_SVC_SET, C_SVC_DEL, C_BE_NEW, C_BE_SET, C_BE_DEL,
+           C_FLUSH, C_CFG_SET, C_FLOW_DEL)
+A_SERVICE, A_BACKEND, A_CONFIG, A_LOOKUP, A_FLOW, A_GENERATION, A_STATS = \
+    range(1, 8)
 (S_FAMILY, S_PROTO, S_ADDR, S_PORT, S_SCHED, S_FLAGS, S_STATS,
  S_BACKENDS, S_AFFINITY, S_AFFINITY_TIMEOUT, S_FROM, S_MORE) = range(1, 13)
 B_ADDR, B_PORT, B_WEIGHT, B_STATS, B_STATE = range(1, 6)
 CFG_TIMEOUTS = list(range(1, 6))
 (CFG_MAX_FLOWS, CFG_FLOWS, CFG_MASQ_MARK, CFG_MASQ_MASK, CFG_SEED, CFG_PAD,
- CFG_AFFINITY_ENTRIES, CFG_MAX_SERVICES, CFG_MAX_BACKENDS) = range(6, 15)
+ CFG_AFFINITY_ENTRIES, CFG_MAX_SERVICES, CFG_MAX_BACKENDS,
+ CFG_GENERATION) = range(6, 16)
 LK_CLIENT_ADDR, LK_CLIENT_PORT, LK_MAX = 1, 2, 7
 WEIGHT_MAX, TIMEOUT_MAX, BACKENDS_MAX = 65535, 2000000, 65521
 AFFINITY_TIMEOUT_DEFAULT = 10800
@@ -66,11 +79,12 @@ SVC_POL = ({S_FAMILY: "u16", S_PROTO: "u8", S_ADDR: "bin", S_PORT: "u16",
 CFG_POL = ({**{t: "u32" for t in CFG_TIMEOUTS}, CFG_MAX_FLOWS: "u32",
             CFG_FLOWS: "u32", CFG_MASQ_MARK: "u32", CFG_MASQ_MASK: "u32",
             CFG_SEED: "u64", CFG_AFFINITY_ENTRIES: "u32",
-            CFG_MAX_SERVICES: "u32", CFG_MAX_BACKENDS: "u32"}, 14)
+            CFG_MAX_SERVICES: "u32", CFG_MAX_BACKENDS: "u32",
+            CFG_GENERATION: "u32"}, 15)
 LK_POL = ({LK_CLIENT_ADDR: "bin", LK_CLIENT_PORT: "u16"}, LK_MAX)
 TOP_POL = ({A_SERVICE: ("nest", SVC_POL), A_BACKEND: ("nest", BE_POL),
             A_CONFIG: ("nest", CFG_POL), A_LOOKUP: ("nest", LK_POL),
-            A_FLOW: "reject", A_STATS: "flag"}, 6)
+            A_FLOW: "reject", A_GENERATION: "u32", A_STATS: "flag"}, 7)
 FIXED = {"u8": 1, "u16": 2, "u32": 4, "u64": 8}
 
 # The names of the objects requests are about: few, so that they collide.
@@ -258,12 +272,20 @@ def svc_key(attrs, cmd):
 
 
 class Model:
-    def __init__(self, scheds, config):
+    def __init__(self, scheds, config, since):
         self.scheds = scheds
         # key -> [sched, flags, {(addr, port): (weight, state)}, affinity,
         #         affinity timeout]
         self.svcs = {}
         self.config = dict(config)
+        # The generation before the fuzzer's first change, and one the
+        # tables have had since: every generation between them passes.
+        self.gen_since = since
+        self.gen_seen = self.config.pop(CFG_GENERATION)
+        # A generation above gen_seen that the request being predicted
+        # carries: the kernel may take it or refuse it (ESTALE).
+        self.gen_unsure = None
+        self.gens = {"passed": 0, "refused": 0}
         # The backend set the socket is staging: (key, [specs]) or None,
         # and how many parts were staged and completed.
         self.stage = None
@@ -421,6 +443,8 @@ class Model:
                           "dump of a command without one" if dump else
                           "request for a dump-only command")
         attrs = parse_strict(body[4:], TOP_POL, "message")
+        if cmd in CHANGES and A_GENERATION in attrs:
+            self.generation(get(attrs, A_GENERATION, "I"))
         if cmd == C_SVC_GET:
             if A_SERVICE in attrs:
                 self.lookup(attrs, cmd)
@@ -490,6 +514,8 @@ class Model:
             raise Invalid(EINVAL, False, "flows are read-only")
         if CFG_AFFINITY_ENTRIES in tb:
             raise Invalid(EINVAL, False, "affinity entries are read-only")
+        if CFG_GENERATION in tb:
+            raise Invalid(EINVAL, False, "the generation is read-only")
         for t in CFG_TIMEOUTS:
             if t in tb and not 1 <= get(tb, t, "I") <= TIMEOUT_MAX:
                 raise Invalid(ERANGE, False, "timeout out of range")
@@ -509,6 +535,19 @@ class Model:
         if mark & ~mask:
             raise Invalid(EINVAL, False, "masquerade mark outside its mask")
         return (cmd, new)
+
+    def generation(self, gen):
+        """svclb_pre_doit(): the fuzzer's socket made every change since
+        gen_since, so the generations from there to the current one pass;
+        a refusal drops the set the socket was staging."""
+        if gen and self.gen_since <= gen <= self.gen_seen:
+            self.gens["passed"] += 1
+            return
+        if not gen or gen < self.gen_since or gen >= 1 << 31:
+            self.stage = None
+            self.gens["refused"] += 1
+            raise Invalid(ESTALE, False, "a generation the tables never had")
+        self.gen_unsure = gen
 
     @staticmethod
     def lookup_request(attrs, fam):
@@ -561,9 +600,10 @@ CMD_CUM = list(itertools.accumulate(
 class Gen:
     """Requests: a valid one for a random command, then mutations."""
 
-    def __init__(self, rnd, scheds):
+    def __init__(self, rnd, scheds, model):
         self.r = rnd
         self.scheds = sorted(scheds)
+        self.model = model  # for the generations it knows
         # The last part generated with more to follow: (command, family,
         # key attributes, backends staged if it was accepted).
         self.part = None
@@ -649,7 +689,20 @@ class Gen:
             if r.random() < 0.2:
                 cfg.append(u64(CFG_SEED, r.choice((0, 1, r.getrandbits(64)))))
             top.append(nested(A_CONFIG, cfg))
+        # A generation on a fifth of the changes; now and then on a read,
+        # which ignores it.
+        if r.random() < (0.2 if cmd in CHANGES else 0.05):
+            top.insert(r.randint(0, len(top)),
+                       u32(A_GENERATION, self.generation()))
         return cmd, flags, top
+
+    def generation(self):
+        """Mostly one the tables had since the fuzzer's first change, which
+        passes; else one they never had, or may not have had yet."""
+        r, lo, hi = self.r, self.model.gen_since, self.model.gen_seen
+        return r.choice((lo, hi, hi, hi, r.randint(lo, hi), r.randint(lo, hi),
+                         0, max(lo - 1, 0), hi + r.randint(1, 100),
+                         0xffffffff, r.randint(1 << 31, 0xffffffff)))
 
     def backend(self, fam, options):
         """A backend nest's attributes, with a weight and state or not."""
@@ -755,7 +808,8 @@ class Gen:
             extra = r.choice((
                 lambda: self.rand_node(),
                 lambda: nested(r.choice((S_STATS, S_BACKENDS, B_STATS)), []),
-                lambda: u32(r.choice((CFG_FLOWS, CFG_AFFINITY_ENTRIES)), 5),
+                lambda: u32(r.choice((CFG_FLOWS, CFG_AFFINITY_ENTRIES,
+                                      CFG_GENERATION)), 5),
                 lambda: list(r.choice(lst)) if lst else self.rand_node(),
                 lambda: nested(r.choice((A_SERVICE, A_BACKEND, A_CONFIG,
                                          A_LOOKUP)), self.valid()[2]),
@@ -923,6 +977,7 @@ class Fuzzer:
 
     def setup(self):
         req = NLM_F_REQUEST | NLM_F_ACK
+        since = self.config()[CFG_GENERATION]
         self.simple(C_FLUSH, req, [])
         key = [u16(S_FAMILY, AF_INET), u8(S_PROTO, TCP),
                leaf(S_ADDR, bytes([10, 96, 1, 1])), u16(S_PORT, 1)]
@@ -933,7 +988,7 @@ class Fuzzer:
             if not err:
                 scheds.add(name.encode())
                 self.simple(C_SVC_DEL, req, [nested(A_SERVICE, key)])
-        return scheds, self.config()
+        return scheds, self.config(), since
 
     def config(self):
         _, _, replies = self.simple(C_CFG_GET, NLM_F_REQUEST | NLM_F_ACK, [])
@@ -975,6 +1030,7 @@ class Fuzzer:
                       f"expected; first difference: {diff(got, model.svcs)}")
             model.svcs = got  # report each divergence once
         cfg = self.config()
+        model.gen_seen = max(model.gen_seen, cfg.pop(CFG_GENERATION))
         exp = {**cfg, **model.config}
         if cfg != exp:
             self.fail("dump", f"{where}: configuration {cfg} differs from "
@@ -982,9 +1038,9 @@ class Fuzzer:
             model.config = cfg
 
     def run(self, count, check_every):
-        scheds, cfg = self.setup()
-        model = Model(scheds, cfg)
-        gen = Gen(random.Random(self.seed), scheds)
+        scheds, cfg, since = self.setup()
+        model = Model(scheds, cfg, since)
+        gen = Gen(random.Random(self.seed), scheds, model)
         sent = checks = last_check = 0
         while sent < count and self.nfail() < 50:
             batch, size = [], 0
@@ -1011,7 +1067,8 @@ class Fuzzer:
         return sent, checks, model
 
     def check(self, model, ans, flags, full, seq):
-        err, ext, _ = ans
+        err, ext, replies = ans
+        model.gen_unsure = None
         try:
             eff = model.predict(flags, full)
             want, core, reason = 0, False, ""
@@ -1019,6 +1076,22 @@ class Fuzzer:
             eff, want, core, reason = None, e.err, e.core, e.reason
         what = f"seq {seq} flags {flags:#x} message {full[:48].hex()}" + \
             ("..." if len(full) > 48 else "")
+        if model.gen_unsure is not None:
+            # Either answer is right: the tables had not reached that
+            # generation, or they had and the request went on.
+            if err == ESTALE:
+                model.stage = None
+                model.gens["refused"] += 1
+                want, core, reason = ESTALE, False, "generation not reached"
+            else:
+                model.gen_seen = max(model.gen_seen, model.gen_unsure)
+                model.gens["passed"] += 1
+        for msg in replies if not err else ():
+            for t, v in parse_attrs(msg[4:]):
+                cfg = dict(parse_attrs(v)) if t == A_CONFIG else {}
+                if len(cfg.get(CFG_GENERATION, b"")) == 4:
+                    model.gen_seen = max(model.gen_seen, struct.unpack(
+                        "=I", cfg[CFG_GENERATION])[0])
         if err == 0:
             self.stats["ack"] += 1
             if want:
@@ -1074,7 +1147,8 @@ def main():
           f"{len(model.svcs)} services, "
           f"{sum(len(v[2]) for v in model.svcs.values())} backends at the end; "
           f"parts of backend sets: {model.parts['staged']} staged, "
-          f"{model.parts['completed']} last parts parsed")
+          f"{model.parts['completed']} last parts parsed; generations: "
+          f"{model.gens['passed']} passed, {model.gens['refused']} refused")
     for k, v in sorted(f.no_extack.items()):
         print(f"# core refusal without an extack message: {k}: {v}")
     if a.verbose:

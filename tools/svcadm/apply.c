@@ -8,6 +8,11 @@
  * backend set) or delete. The kernel applies each message entirely or not at
  * all, so a service the kernel refuses keeps its old state while the others
  * take their new one; apply names each refused service.
+ *
+ * Another writer may change the tables between the dump and the changes:
+ * every message carries the generation read before the dump, and the
+ * kernel refuses those that come after another socket's change (ESTALE).
+ * apply then reads, dumps, plans and sends again, a few times at most.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -550,9 +555,13 @@ struct op {
 	const struct service *svc;	/* desired; current for DELETE */
 };
 
-/* The changes from cur to want: deletions first, then want's order. */
+/*
+ * The changes from cur to want: deletions first, then want's order. The
+ * services already as wanted count as unchanged unless done, which holds
+ * those that earlier attempts changed, has them.
+ */
 static struct op *plan(const struct table *want, struct table *cur,
-		       size_t *nr_ops, size_t *nr_unchanged)
+		       struct table *done, size_t *nr_ops, size_t *nr_unchanged)
 {
 	struct op *ops = calloc(want->nr + cur->nr + 1, sizeof(*ops));
 	size_t n = 0;
@@ -576,7 +585,7 @@ static struct op *plan(const struct table *want, struct table *cur,
 			ops[n++] = (struct op){ CREATE, w };
 		else if (!same_service(w, c))
 			ops[n++] = (struct op){ REPLACE, w };
-		else
+		else if (!table_get(done, w->proto, &w->ep, false, &is_new))
 			++*nr_unchanged;
 	}
 	*nr_ops = n;
@@ -590,8 +599,8 @@ static struct op *plan(const struct table *want, struct table *cur,
  * op's index in *owner; -1 after reporting.
  */
 static int op_msgs(struct svclb_nl *nl, const struct op *op, size_t index,
-		   struct svclb_nl_req **reqs, size_t **owner, size_t *n,
-		   size_t *cap)
+		   uint32_t generation, struct svclb_nl_req **reqs,
+		   size_t **owner, size_t *n, size_t *cap)
 {
 	static const uint8_t cmds[] = {
 		[CREATE] = SVCLB_CMD_SERVICE_NEW,
@@ -601,6 +610,7 @@ static int op_msgs(struct svclb_nl *nl, const struct op *op, size_t index,
 	const struct service *s = op->svc;
 	struct svc_request r = {
 		.cmd = cmds[op->change], .proto = s->proto, .vip = &s->ep,
+		.have_generation = true, .generation = generation,
 	};
 	struct nl_msg **msgs;
 	int nr;
@@ -768,7 +778,7 @@ struct apply_args {
 	const char *kube;		/* --kubernetes */
 	struct kube_opts kube_opts;
 	struct endpoint *node_ips;	/* argc of them, to be freed */
-	bool dry_run, print;
+	bool dry_run, print, allow_empty;
 };
 
 /* 0, or EXIT_USAGE after reporting. */
@@ -792,6 +802,9 @@ static int apply_args(const struct command *cmd, int argc, char **argv,
 			continue;
 		} else if (!strcmp(opt, "-j") || !strcmp(opt, "--json")) {
 			json_output = true;
+			continue;
+		} else if (!strcmp(opt, "--allow-empty")) {
+			a->allow_empty = true;
 			continue;
 		} else if (!strcmp(opt, "--print")) {
 			a->print = true;
@@ -851,17 +864,22 @@ static int apply_args(const struct command *cmd, int argc, char **argv,
 
 /*
  * Whether the kernel's bounds admit the state @want: checked before sending
- * anything, so that a state past them changes nothing.
+ * anything, so that a state past them changes nothing. The same request
+ * reads the tables' generation into *gen unless gen is NULL.
  */
-static bool check_limits(struct svclb_nl *nl, const struct table *want)
+static bool check_limits(struct svclb_nl *nl, const struct table *want,
+			 uint32_t *gen)
 {
 	static const int attrs[] = { SVCLB_CFG_A_MAX_SERVICES,
-				     SVCLB_CFG_A_MAX_BACKENDS };
-	uint32_t max[2], max_services, max_backends;
+				     SVCLB_CFG_A_MAX_BACKENDS,
+				     SVCLB_CFG_A_GENERATION };
+	uint32_t max[3], max_services, max_backends;
 	char name[SERVICE_NAME_LEN];
 
-	if (config_get_u32(nl, attrs, max, 2))
+	if (config_get_u32(nl, attrs, max, gen ? 3 : 2))
 		return false;
+	if (gen)
+		*gen = max[2];
 	max_services = max[0];
 	max_backends = max[1];
 	if (want->nr > max_services) {
@@ -880,23 +898,47 @@ static bool check_limits(struct svclb_nl *nl, const struct table *want)
 	return true;
 }
 
+/* Refuse a state without services that would delete the kernel's. */
+static bool check_empty(const struct apply_args *a, const struct table *want,
+			const struct table *cur)
+{
+	char what[128];
+
+	if (want->nr || !cur->nr || a->allow_empty)
+		return true;
+	if (a->kube)
+		snprintf(what, sizeof(what), "the state derived for node %s",
+			 a->kube_opts.node);
+	else
+		snprintf(what, sizeof(what), "%s", display_name(a->file));
+	if (cur->nr == 1)
+		report_error("%s holds no service: applying it would delete the kernel's only service; nothing was changed (--allow-empty applies it)",
+			     what);
+	else
+		report_error("%s holds no service: applying it would delete all %zu services of the kernel; nothing was changed (--allow-empty applies it)",
+			     what, cur->nr);
+	return false;
+}
+
 int cmd_apply(const struct command *cmd, int argc, char **argv)
 {
 	struct apply_args args = { 0 };
 	struct reader r = { .file = NULL };
-	struct table want = { 0 }, cur = { 0 };
+	struct table want = { 0 }, cur = { 0 }, done = { 0 };
 	struct svclb_nl_req *reqs = NULL;
 	const struct svclb_nl_req **outcome = NULL;
 	size_t nr_reqs = 0, cap_reqs = 0, *owner = NULL;
-	size_t nr_ops = 0, nr_unchanged, nr_calls = 0, nr_failed = 0;
-	bool broken = false;
+	size_t nr_ops = 0, nr_unchanged = 0, nr_calls = 0, nr_failed = 0;
+	size_t nr_stale = 0, sent = 0, calls = 0;
 	size_t counts[4] = { 0 };
-	bool nl_open = false, ok;
+	bool broken = false, gave_up = false, nl_open = false, ok;
 	struct op *ops = NULL;
 	struct svclb_nl nl;
 	json_object *root = NULL, *failed = NULL;
+	char gave_up_msg[256] = "";
+	uint32_t gen = 0;
 	bool dry_run;
-	int ret;
+	int ret, attempt;
 
 	ret = apply_args(cmd, argc, argv, &args);
 	if (ret) {
@@ -916,8 +958,8 @@ int cmd_apply(const struct command *cmd, int argc, char **argv)
 		report_error("%s%s", r.err, args.print ? "" : "; nothing was changed");
 		goto out;
 	}
+	table_sort(&want);
 	if (args.print) {
-		table_sort(&want);
 		if (!print_json(state_json(&want),
 				JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED))
 			ret = finish_output();
@@ -926,28 +968,50 @@ int cmd_apply(const struct command *cmd, int argc, char **argv)
 	if (svclb_nl_open(&nl))
 		goto out;
 	nl_open = true;
-	if (!check_limits(&nl, &want) || state_dump(&nl, &cur))
+	if (!dry_run && svclb_nl_require(&nl, SVCLB_FEATURE_GENERATION))
 		goto out;
-	table_sort(&want);
-	table_sort(&cur);
-	ops = plan(&want, &cur, &nr_ops, &nr_unchanged);
-	if (!ops) {
-		report_error("out of memory");
-		goto out;
-	}
-	for (size_t i = 0; i < nr_ops; i++)
-		counts[ops[i].change]++;
 
-	if (!dry_run && nr_ops) {
+	for (attempt = 1;; attempt++) {
+		free(outcome);
+		free(owner);
+		free(reqs);
+		free(ops);
+		outcome = NULL;
+		owner = NULL;
+		reqs = NULL;
+		ops = NULL;
+		nr_reqs = cap_reqs = 0;
+		table_free(&cur);
+		/* The generation before the dump: any later change shows. */
+		if (!check_limits(&nl, &want, dry_run ? NULL : &gen) ||
+		    state_dump(&nl, &cur))
+			goto out;
+		table_sort(&cur);
+		ops = plan(&want, &cur, &done, &nr_ops, &nr_unchanged);
+		if (!ops) {
+			report_error("out of memory");
+			goto out;
+		}
+		if (!check_empty(&args, &want, &cur))
+			goto out;
+		if (dry_run) {
+			for (size_t i = 0; i < nr_ops; i++)
+				counts[ops[i].change]++;
+			break;
+		}
+		if (!nr_ops)
+			break;
 		for (size_t i = 0; i < nr_ops; i++) {
-			if (op_msgs(&nl, &ops[i], i, &reqs, &owner, &nr_reqs,
-				    &cap_reqs)) {
+			if (op_msgs(&nl, &ops[i], i, gen, &reqs, &owner,
+				    &nr_reqs, &cap_reqs)) {
 				for (size_t j = 0; j < nr_reqs; j++)
 					nlmsg_free(reqs[j].msg);
 				goto out;
 			}
 		}
 		broken = svclb_nl_batch(&nl, reqs, nr_reqs, &nr_calls) != 0;
+		sent += nr_reqs;
+		calls += nr_calls;
 		/* An op's outcome: its first refused or unanswered part. */
 		outcome = calloc(nr_ops, sizeof(*outcome));
 		if (!outcome) {
@@ -957,6 +1021,30 @@ int cmd_apply(const struct command *cmd, int argc, char **argv)
 		for (size_t i = nr_reqs; i--;) {
 			if (!reqs[i].answered || reqs[i].error)
 				outcome[owner[i]] = &reqs[i];
+		}
+		/* Count each service changed once, whatever the attempts. */
+		nr_stale = 0;
+		for (size_t i = 0; i < nr_ops; i++) {
+			const struct service *sv = ops[i].svc;
+			bool is_new;
+
+			if (outcome[i]) {
+				nr_stale += outcome[i]->answered &&
+					    outcome[i]->error == -ESTALE;
+				continue;
+			}
+			if (!table_get(&done, sv->proto, &sv->ep, true, &is_new)) {
+				report_error("out of memory");
+				goto out;
+			}
+			if (is_new)
+				counts[ops[i].change]++;
+		}
+		if (broken || !nr_stale)
+			break;
+		if (attempt == APPLY_ATTEMPTS) {
+			gave_up = true;
+			break;
 		}
 	}
 
@@ -970,7 +1058,6 @@ int cmd_apply(const struct command *cmd, int argc, char **argv)
 		if (!rq)
 			continue;
 		nr_failed++;
-		counts[ops[i].change]--;
 		service_name(ops[i].svc, name, sizeof(name));
 		if (!rq->answered)
 			why = "no answer from the kernel: the change may or may not have been made";
@@ -994,6 +1081,10 @@ int cmd_apply(const struct command *cmd, int argc, char **argv)
 				why);
 		}
 	}
+	if (gave_up)
+		snprintf(gave_up_msg, sizeof(gave_up_msg),
+			 "another writer kept changing the tables: gave up after %d attempts; %zu of %zu changes were not made, their services were left as they were",
+			 attempt, nr_failed, nr_ops);
 
 	if (json_output) {
 		root = json_object_new_object();
@@ -1002,11 +1093,14 @@ int cmd_apply(const struct command *cmd, int argc, char **argv)
 		json_object_object_add(root, "replaced", json_object_new_int64(counts[REPLACE]));
 		json_object_object_add(root, "deleted", json_object_new_int64(counts[DELETE]));
 		json_object_object_add(root, "unchanged", json_object_new_int64(nr_unchanged));
-		json_object_object_add(root, "messages",
-				       json_object_new_int64(nr_reqs));
-		json_object_object_add(root, "sendmsg_calls", json_object_new_int64(nr_calls));
+		json_object_object_add(root, "messages", json_object_new_int64(sent));
+		json_object_object_add(root, "sendmsg_calls", json_object_new_int64(calls));
+		json_object_object_add(root, "attempts", json_object_new_int(attempt));
 		json_object_object_add(root, "failed", failed);
 		failed = NULL;
+		if (gave_up)
+			json_object_object_add(root, "error",
+					       json_object_new_string(gave_up_msg));
 		if (dry_run) {
 			json_object *planned = json_object_new_array();
 
@@ -1024,12 +1118,16 @@ int cmd_apply(const struct command *cmd, int argc, char **argv)
 	} else {
 		if (dry_run)
 			print_plan(ops, nr_ops);
-		printf("%s%zu created, %zu replaced, %zu deleted, %zu unchanged; %zu netlink message%s in %zu sendmsg call%s\n",
+		printf("%s%zu created, %zu replaced, %zu deleted, %zu unchanged; %zu netlink message%s in %zu sendmsg call%s",
 		       dry_run ? "dry run, would be: " : "",
 		       counts[CREATE], counts[REPLACE], counts[DELETE], nr_unchanged,
-		       nr_reqs, nr_reqs == 1 ? "" : "s",
-		       nr_calls, nr_calls == 1 ? "" : "s");
-		if (nr_failed)
+		       sent, sent == 1 ? "" : "s", calls, calls == 1 ? "" : "s");
+		if (!dry_run)
+			printf("; %d attempt%s", attempt, attempt == 1 ? "" : "s");
+		putchar('\n');
+		if (gave_up)
+			fprintf(stderr, "svcadm: %s\n", gave_up_msg);
+		else if (nr_failed)
 			fprintf(stderr, "svcadm: %zu of %zu changes %s; the other services have their new state\n",
 				nr_failed, nr_ops,
 				broken ? "refused or not confirmed" : "refused");
@@ -1043,6 +1141,7 @@ out:
 	free(ops);
 	table_free(&want);
 	table_free(&cur);
+	table_free(&done);
 	free(args.node_ips);
 	if (nl_open)
 		svclb_nl_close(&nl);

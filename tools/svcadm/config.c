@@ -36,6 +36,8 @@ static const struct {
 	{ .name = "flows", .attr = SVCLB_CFG_A_FLOWS, .readonly = true },
 	{ .name = "affinity-entries", .attr = SVCLB_CFG_A_AFFINITY_ENTRIES,
 	  .readonly = true },
+	{ .name = "generation", .attr = SVCLB_CFG_A_GENERATION,
+	  .readonly = true },
 };
 
 #define NR_KEYS (sizeof(keys) / sizeof(keys[0]))

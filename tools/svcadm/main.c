@@ -107,7 +107,7 @@ static const struct command commands[] = {
 	{
 		"apply", cmd_apply,
 		"-f FILE|- | --kubernetes FILE|- --node NAME [--zone ZONE]"
-		" [--node-ip ADDR]... [-n|--dry-run|--print] [-j|--json]",
+		" [--node-ip ADDR]... [--allow-empty] [-n|--dry-run|--print] [-j|--json]",
 		"Make the kernel's services those of a state file or of Kubernetes",
 		"Read the desired services and backends from FILE (- for standard\n"
 		"input; the format is in svcadm(8)), compare them with the kernel's and\n"
@@ -116,6 +116,13 @@ static const struct command commands[] = {
 		"touched, and their flows and counters stay. An invalid file changes\n"
 		"nothing. The kernel applies each service's message entirely or not at\n"
 		"all: a service it refuses keeps its old state, and apply names it.\n"
+		"\n"
+		"When another writer changes the services between apply's reading and\n"
+		"its changes, the kernel refuses the changes that follow, and apply\n"
+		"reads, compares and sends again, " STR(APPLY_ATTEMPTS) " attempts at most, then gives up\n"
+		"and names the services it left as they were. A state without any\n"
+		"service that would delete the kernel's is refused without\n"
+		"--allow-empty.\n"
 		"\n"
 		"With --kubernetes, FILE is what \"kubectl get services,endpointslices\n"
 		"-A -o json\" prints, and the desired state is what kube-proxy would\n"
@@ -132,6 +139,8 @@ static const struct command commands[] = {
 		"                       and ::, every local address\n"
 		"  --print              print the derived state, in save's format, and\n"
 		"                       leave the kernel alone\n"
+		"  --allow-empty        apply a state without any service even when that\n"
+		"                       deletes every service of the kernel\n"
 		"  -n, --dry-run        print the changes, send nothing\n"
 		"  -j, --json           print the outcome as JSON\n",
 	},
@@ -225,6 +234,17 @@ static const struct command commands[] = {
 		"  PROTO        tcp, udp or sctp\n"
 		"  VIP:PORT     the service, A.B.C.D:PORT or [IPv6]:PORT\n"
 		"  CLIENT:PORT  the client's address and port, of the service's family\n"
+		"  -j, --json   print JSON instead, as described in svcadm(8)\n",
+	},
+	{
+		"version", cmd_version,
+		"[-j|--json]",
+		"Show the versions of svcadm and the module, and the module's features",
+		"Show the version of svcadm and of the loaded svclb module, whether the\n"
+		"module is older or newer than svcadm, and which of the features that\n"
+		"svcadm uses it has: an older module lacks some, and svcadm says so\n"
+		"before sending a request that needs one.\n"
+		"\n"
 		"  -j, --json   print JSON instead, as described in svcadm(8)\n",
 	},
 	{

@@ -23,6 +23,7 @@
 struct request {
 	svclb_nl_parse_fn parse;
 	void *arg;
+	bool quiet;		/* the kernel's error is the caller's to report */
 	bool done;
 	bool interrupted;
 	int error;		/* negative errno sent by the kernel */
@@ -193,8 +194,9 @@ static int transact(struct svclb_nl *nl, struct nl_msg *msg,
 		return -1;
 	}
 	if (req->error) {
-		report_error("%s", req->ext_msg[0] ? req->ext_msg
-						 : strerror(-req->error));
+		if (!req->quiet)
+			report_error("%s", req->ext_msg[0] ? req->ext_msg
+							 : strerror(-req->error));
 		return -1;
 	}
 	/* libnl's own handling of an interrupted dump, should it apply. */
@@ -236,7 +238,63 @@ static int set_buffers(struct svclb_nl *nl)
 	return 0;
 }
 
+/* The controller's answer about the family: its id, version, maxattr. */
+static int parse_family(struct nlmsghdr *nlh, void *arg)
+{
+	struct nlattr *tb[CTRL_ATTR_MAX + 1];
+	struct svclb_nl *nl = arg;
+
+	if (genlmsg_parse(nlh, 0, tb, CTRL_ATTR_MAX, NULL) < 0 ||
+	    !tb[CTRL_ATTR_FAMILY_ID] || !tb[CTRL_ATTR_VERSION] ||
+	    !tb[CTRL_ATTR_MAXATTR])
+		return -EBADMSG;
+	nl->family = nla_get_u16(tb[CTRL_ATTR_FAMILY_ID]);
+	nl->version = nla_get_u32(tb[CTRL_ATTR_VERSION]);
+	nl->maxattr = nla_get_u32(tb[CTRL_ATTR_MAXATTR]);
+	return 0;
+}
+
+/* Ask the controller about the family: 0, 1 when it has none, or -1. */
+static int get_family(struct svclb_nl *nl)
+{
+	struct request req = { .parse = parse_family, .arg = nl, .quiet = true };
+	struct nl_msg *msg = nlmsg_alloc();
+
+	if (!msg || !genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, GENL_ID_CTRL, 0,
+				 0, CTRL_CMD_GETFAMILY, 1) ||
+	    nla_put_string(msg, CTRL_ATTR_FAMILY_NAME, SVCLB_GENL_NAME) < 0) {
+		nlmsg_free(msg);
+		report_error("out of memory");
+		return -1;
+	}
+	if (!transact(nl, msg, &req))
+		return 0;
+	if (req.error == -ENOENT)
+		return 1;
+	if (req.error)
+		report_error("cannot look up the svclb generic netlink family: %s",
+			     req.ext_msg[0] ? req.ext_msg : strerror(-req.error));
+	return -1;
+}
+
 int svclb_nl_open(struct svclb_nl *nl)
+{
+	int err = svclb_nl_open_any(nl);
+
+	if (err > 0)
+		report_error("svclb kernel module is not loaded");
+	if (err)
+		return -1;
+	if (nl->version > SVCLB_GENL_VERSION) {
+		report_error("the loaded svclb module is newer than this svcadm: its netlink API is version %u, svcadm " SVCADM_VERSION " knows version %d; use the svcadm that came with the module",
+			     nl->version, SVCLB_GENL_VERSION);
+		svclb_nl_close(nl);
+		return -1;
+	}
+	return 0;
+}
+
+int svclb_nl_open_any(struct svclb_nl *nl)
 {
 	int one = 1;
 	int err;
@@ -265,20 +323,139 @@ int svclb_nl_open(struct svclb_nl *nl)
 	}
 	if (set_buffers(nl))
 		goto fail;
-	nl->family = genl_ctrl_resolve(nl->sk, SVCLB_GENL_NAME);
-	if (nl->family < 0) {
-		if (nl->family == -NLE_OBJ_NOTFOUND)
-			report_error("svclb kernel module is not loaded");
-		else
-			report_error("cannot look up the svclb generic netlink family: %s",
-				     nl_geterror(nl->family));
-		goto fail;
+	err = get_family(nl);
+	if (err) {
+		nl_socket_free(nl->sk);
+		nl->sk = NULL;
+		return err;
 	}
 	return 0;
 
 fail:
 	nl_socket_free(nl->sk);
 	nl->sk = NULL;
+	return -1;
+}
+
+const struct svclb_feature_info svclb_features[SVCLB_NR_FEATURES] = {
+	[SVCLB_FEATURE_GENERATION] = {
+		"generation",
+		"apply notices the changes of another writer",
+		"check the generation of its tables (SVCLB_A_GENERATION), with which apply notices the changes of another writer",
+		0, SVCLB_A_GENERATION,
+	},
+	[SVCLB_FEATURE_PARTS] = {
+		"backend-parts",
+		"backend sets larger than one message, in parts",
+		"take a backend set larger than one message, in parts (SVCLB_SVC_A_BACKENDS_MORE)",
+		SVCLB_A_SERVICE, SVCLB_SVC_A_BACKENDS_MORE,
+	},
+	[SVCLB_FEATURE_DUMP_OPTIONS] = {
+		"dump-options",
+		"dumps of one service by its key, with counters only when asked",
+		"read one service by its key (SVCLB_A_SERVICE in a dump request)",
+		0, SVCLB_A_STATS,
+	},
+};
+
+/*
+ * The policies, as CTRL_CMD_GETPOLICY dumps them: CTRL_ATTR_OP_POLICY
+ * gives the policy of each command by index, CTRL_ATTR_POLICY one
+ * attribute of one policy per message, with the highest attribute of the
+ * nest it holds. The family's requests share one policy: SERVICE_NEW's.
+ */
+#define POLICIES 16
+
+struct policy_dump {
+	uint32_t root;		/* SVCLB_CMD_SERVICE_NEW's policy */
+	uint32_t max[POLICIES][SVCLB_A_MAX + 1];
+};
+
+static int parse_policy(struct nlmsghdr *nlh, void *arg)
+{
+	struct nlattr *tb[CTRL_ATTR_MAX + 1], *idx, *at, *op;
+	struct nlattr *ptb[NL_POLICY_TYPE_ATTR_MAX + 1];
+	struct nlattr *otb[CTRL_ATTR_POLICY_DUMP_MAX + 1];
+	struct policy_dump *d = arg;
+	int rem, rem2;
+
+	if (genlmsg_parse(nlh, 0, tb, CTRL_ATTR_MAX, NULL) < 0)
+		return -EBADMSG;
+	if (tb[CTRL_ATTR_OP_POLICY]) {
+		nla_for_each_nested(op, tb[CTRL_ATTR_OP_POLICY], rem) {
+			if (nla_type(op) != SVCLB_CMD_SERVICE_NEW)
+				continue;
+			if (nla_parse_nested(otb, CTRL_ATTR_POLICY_DUMP_MAX, op, NULL) < 0)
+				return -EBADMSG;
+			if (otb[CTRL_ATTR_POLICY_DO])
+				d->root = nla_get_u32(otb[CTRL_ATTR_POLICY_DO]);
+		}
+	}
+	if (!tb[CTRL_ATTR_POLICY])
+		return 0;
+	nla_for_each_nested(idx, tb[CTRL_ATTR_POLICY], rem) {
+		if (nla_type(idx) >= POLICIES)
+			continue;
+		nla_for_each_nested(at, idx, rem2) {
+			if (nla_type(at) > SVCLB_A_MAX)
+				continue;
+			if (nla_parse_nested(ptb, NL_POLICY_TYPE_ATTR_MAX, at, NULL) < 0)
+				return -EBADMSG;
+			if (ptb[NL_POLICY_TYPE_ATTR_POLICY_MAXTYPE])
+				d->max[nla_type(idx)][nla_type(at)] =
+					nla_get_u32(ptb[NL_POLICY_TYPE_ATTR_POLICY_MAXTYPE]);
+		}
+	}
+	return 0;
+}
+
+int svclb_nl_policy(struct svclb_nl *nl)
+{
+	struct policy_dump *d;
+	struct request req = { .quiet = true };
+	struct nl_msg *msg;
+
+	if (nl->policy)
+		return nl->policy > 0 ? 0 : -1;
+	/* Kernels before 5.8 have no CTRL_CMD_GETPOLICY: nothing is known. */
+	nl->policy = -1;
+	d = calloc(1, sizeof(*d));
+	msg = nlmsg_alloc();
+	if (!d || !msg ||
+	    !genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, GENL_ID_CTRL, 0,
+			 NLM_F_DUMP, CTRL_CMD_GETPOLICY, 1) ||
+	    nla_put_u16(msg, CTRL_ATTR_FAMILY_ID, nl->family) < 0) {
+		nlmsg_free(msg);
+		free(d);
+		return -1;
+	}
+	req.parse = parse_policy;
+	req.arg = d;
+	if (!transact(nl, msg, &req) && d->root < POLICIES) {
+		memcpy(nl->nest_max, d->max[d->root], sizeof(nl->nest_max));
+		nl->policy = 1;
+	}
+	free(d);
+	return nl->policy > 0 ? 0 : -1;
+}
+
+int svclb_nl_has(struct svclb_nl *nl, enum svclb_feature f)
+{
+	const struct svclb_feature_info *fi = &svclb_features[f];
+
+	if (!fi->nest)
+		return nl->maxattr >= (uint32_t)fi->attr;
+	if (svclb_nl_policy(nl))
+		return -1;
+	return nl->nest_max[fi->nest] >= (uint32_t)fi->attr;
+}
+
+int svclb_nl_require(struct svclb_nl *nl, enum svclb_feature f)
+{
+	if (svclb_nl_has(nl, f))
+		return 0;
+	report_error("the loaded svclb module is older than this svcadm: it cannot %s; load the module that came with svcadm " SVCADM_VERSION,
+		     svclb_features[f].cannot);
 	return -1;
 }
 

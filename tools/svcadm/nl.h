@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <netlink/msg.h>
+#include <linux/svclb.h>
 
 struct endpoint;
 
@@ -13,14 +14,59 @@ struct svclb_nl {
 	int family;		/* generic netlink id of "svclb" */
 	bool interrupted;	/* the last dump carried NLM_F_DUMP_INTR */
 	size_t max_send;	/* the most bytes one sendmsg() may carry */
+	uint32_t version;	/* the family's version */
+	uint32_t maxattr;	/* its highest SVCLB_A_* attribute */
+	/*
+	 * The highest attribute of the nest each SVCLB_A_* attribute holds,
+	 * from the family's policy (svclb_nl_policy()); 0 for none.
+	 */
+	int policy;		/* 1: read, -1: unreadable, 0: not asked yet */
+	uint32_t nest_max[SVCLB_A_MAX + 1];
 };
 
 /*
  * Each function returns 0 on success; on failure it reports the error
  * (the kernel's extended ack message when there is one) and returns -1.
  */
+/*
+ * Open a socket to the family and learn its version and highest attribute.
+ * A module whose family version is above SVCLB_GENL_VERSION, which only an
+ * incompatible change raises, is refused.
+ */
 int svclb_nl_open(struct svclb_nl *nl);
+/* The same without the version check; 1, not reported: no module loaded. */
+int svclb_nl_open_any(struct svclb_nl *nl);
 void svclb_nl_close(struct svclb_nl *nl);
+
+/*
+ * What a module may lack, being older than svcadm: attributes are only ever
+ * appended to the API, so the highest attribute of a nest tells.
+ */
+enum svclb_feature {
+	SVCLB_FEATURE_GENERATION,	/* SVCLB_A_GENERATION */
+	SVCLB_FEATURE_PARTS,		/* SVCLB_SVC_A_BACKENDS_MORE */
+	SVCLB_FEATURE_DUMP_OPTIONS,	/* SVCLB_A_STATS */
+	SVCLB_NR_FEATURES
+};
+
+struct svclb_feature_info {
+	const char *name;	/* for svcadm version */
+	const char *what;	/* what it gives */
+	const char *cannot;	/* "it cannot ...", without it */
+	int nest;		/* the SVCLB_A_* nest of attr; 0: top level */
+	int attr;		/* the attribute that came with it */
+};
+extern const struct svclb_feature_info svclb_features[SVCLB_NR_FEATURES];
+
+/* Read the family's policy into nl->nest_max once; 0, or -1 when unreadable. */
+int svclb_nl_policy(struct svclb_nl *nl);
+/* 1: the module has feature f, 0: it lacks it, -1: its policy is unreadable. */
+int svclb_nl_has(struct svclb_nl *nl, enum svclb_feature f);
+/*
+ * 0 when the module has feature f (or cannot tell); -1 after reporting that
+ * the module is older than svcadm and cannot do what f does.
+ */
+int svclb_nl_require(struct svclb_nl *nl, enum svclb_feature f);
 
 /* A request for cmd with the given nlmsg flags, or NULL (reported). */
 struct nl_msg *svclb_nl_msg(struct svclb_nl *nl, uint8_t cmd, int flags);

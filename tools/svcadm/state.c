@@ -328,12 +328,18 @@ void table_sort(struct table *t)
 int state_read(struct svclb_nl *nl, struct table *t,
 	       const struct state_query *q)
 {
+	/* An older module sends counters always, and knows no key filter. */
+	bool options = svclb_nl_has(nl, SVCLB_FEATURE_DUMP_OPTIONS) == 1;
 	struct nl_msg *msg;
 
+	if (q->vip && !options &&
+	    svclb_nl_require(nl, SVCLB_FEATURE_DUMP_OPTIONS))
+		return -1;
 	for (int attempt = 1;; attempt++) {
 		msg = svclb_nl_msg(nl, SVCLB_CMD_SERVICE_GET, NLM_F_DUMP);
 		if (!msg ||
-		    (q->stats && nla_put_flag(msg, SVCLB_A_STATS) < 0) ||
+		    (q->stats && options &&
+		     nla_put_flag(msg, SVCLB_A_STATS) < 0) ||
 		    (q->vip && svclb_nl_put_service(msg, q->proto, q->vip))) {
 			nlmsg_free(msg);
 			return svclb_nl_msg_full();

@@ -82,6 +82,10 @@ int cmd_lookup(const struct command *cmd, int argc, char **argv);
 int cmd_flows(const struct command *cmd, int argc, char **argv);
 int cmd_stats(const struct command *cmd, int argc, char **argv);
 int cmd_monitor(const struct command *cmd, int argc, char **argv);
+int cmd_version(const struct command *cmd, int argc, char **argv);
+
+/* The most times apply reads, plans and sends when another writer interferes. */
+#define APPLY_ATTEMPTS 3
 
 /* The name svcadm config gives SVCLB_CFG_A_* attribute attr, or NULL. */
 const char *config_key_name(int attr);

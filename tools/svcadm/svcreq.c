@@ -87,7 +87,9 @@ static struct nl_msg *part_msg(struct svclb_nl *nl,
 	    (r->have_backends && put_backends(msg, r->backends + from, n)) ||
 	    (from && nla_put_u32(msg, SVCLB_SVC_A_BACKENDS_FROM, from) < 0) ||
 	    (more && nla_put_flag(msg, SVCLB_SVC_A_BACKENDS_MORE) < 0) ||
-	    nla_nest_end(msg, nest) < 0) {
+	    nla_nest_end(msg, nest) < 0 ||
+	    (r->have_generation &&
+	     nla_put_u32(msg, SVCLB_A_GENERATION, r->generation) < 0)) {
 		nlmsg_free(msg);
 		svclb_nl_msg_full();
 		return NULL;
@@ -101,8 +103,11 @@ int svc_request_msgs(struct svclb_nl *nl, const struct svc_request *r,
 	size_t per_part = PART_BYTES / backend_bytes(r->vip->family);
 	size_t nr = 1;
 
-	if (r->have_backends && r->nr_backends > per_part)
+	if (r->have_backends && r->nr_backends > per_part) {
 		nr = (r->nr_backends + per_part - 1) / per_part;
+		if (svclb_nl_require(nl, SVCLB_FEATURE_PARTS))
+			return -1;
+	}
 	*msgs = calloc(nr, sizeof(**msgs));
 	if (!*msgs) {
 		report_error("out of memory");

@@ -24,6 +24,8 @@ struct svc_request {
 	bool have_backends;		/* even with no backend: "none" */
 	const struct backend *backends;	/* ep, weight and state of each */
 	size_t nr_backends;
+	bool have_generation;		/* SVCLB_A_GENERATION on each part */
+	uint32_t generation;
 };
 
 /*

@@ -390,7 +390,7 @@ expect_json_error "usage error in JSON mode after list" 2 'unexpected' list all 
 
 # Help and version.
 lists_every_command() {
-	for c in service backend list apply save flows stats monitor flush config lookup help; do
+	for c in service backend list apply save flows stats monitor flush config lookup version help; do
 		grep -q "^  $c" "$tmp/out" || return 1
 	done
 }
@@ -412,6 +412,9 @@ expect_ok "help config names the seed" '^  seed ' help config
 expect_ok "help service names every scheduler" 'lc      fewest active flows' help service
 expect_ok "--version" '^svcadm [0-9]' --version
 expect_ok "-V" '^svcadm [0-9]' -V
+expect_ok "help apply names --allow-empty" 'allow-empty' help apply
+expect_ok "help version" '^Usage: svcadm version \[-j|--json\]' help version
+expect_usage "version with an argument" 'unexpected "now"' version now
 expect_ok "help flows" 'flush \[PROTO VIP:PORT \[ADDR:PORT\]\]' help flows
 expect_ok "stats --help" '^Usage: svcadm stats' stats --help
 
@@ -453,7 +456,7 @@ expect_completion() {
 		fail "completion of \"$1\": $2" "got: $got"
 	fi
 }
-expect_completion "svcadm " "service backend list apply save flows stats monitor flush config lookup help"
+expect_completion "svcadm " "service backend list apply save flows stats monitor flush config lookup version help"
 expect_completion "svcadm -j mo" "monitor"
 expect_completion "svcadm --" "--json --help --version"
 expect_completion "svcadm service " "add set del"
@@ -467,6 +470,9 @@ expect_completion "svcadm service add tcp 10.0.0.1:80 affinity " "client-ip none
 expect_completion "svcadm backend add udp [fd00::1]:53 [fd00::2]:53 " "weight state"
 expect_completion "svcadm backend set udp [fd00::1]:53 [fd00::2]:53 state " "active terminating"
 expect_completion "svcadm apply --k" "--kubernetes"
+expect_completion "svcadm apply -f s.json --al" "--allow-empty"
+expect_completion "svcadm ver" "version"
+expect_completion "svcadm version " "-j --json"
 expect_completion "svcadm lookup " "tcp udp sctp"
 expect_completion "svcadm config se" "seed"
 expect_completion "svcadm backend del udp 10.0.0.1:53 10.0.0.2:53 " ""
@@ -484,7 +490,8 @@ if [ -d /sys/module/svclb ]; then
 	for t in "bare svcadm" "list" "list in JSON" "list -j" "flush in JSON" \
 		 "lookup -j" "valid commands" "apply --kubernetes" \
 		 "derived state read back with -f" \
-		 "state file with affinity and backend states"; do
+		 "state file with affinity and backend states" \
+		 "version without the module" "version -j without the module"; do
 		skip "$t without the module" "$why"
 	done
 else
@@ -592,6 +599,23 @@ else
 	else
 		fail "state file with affinity and backend states without the module" \
 		     "exit status $rc, expected 1"
+	fi
+
+	# version tells what it can without the module, and succeeds.
+	run version
+	if [ "$rc" -eq 0 ] && sanitizer_clean && [ ! -s "$tmp/err" ] &&
+	   grep -q '^svcadm [0-9].*, netlink API version 1$' "$tmp/out" &&
+	   grep -qx 'module svclb not loaded' "$tmp/out"; then
+		pass "version without the module"
+	else
+		fail "version without the module" "exit status $rc, expected 0"
+	fi
+	run -j version
+	if [ "$rc" -eq 0 ] && sanitizer_clean &&
+	   python3 -c 'import json, sys; d = json.load(sys.stdin); sys.exit(not (d["module"] == {"loaded": False} and d["svcadm"]["netlink_version"] == 1))' <"$tmp/out"; then
+		pass "version -j without the module"
+	else
+		fail "version -j without the module" "exit status $rc, expected 0"
 	fi
 fi
 

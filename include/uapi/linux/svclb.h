@@ -10,6 +10,13 @@
  * NLA_F_NESTED and trailing garbage are refused. Every refusal carries an
  * extended ack message (NLMSGERR_ATTR_MSG) saying what was wrong.
  *
+ * Versions: attributes and commands are only ever appended, so a module
+ * understands every request of an older svcadm, and an older module
+ * refuses an attribute it lacks as unknown. The family's policies, which
+ * the generic netlink controller dumps (CTRL_CMD_GETPOLICY), give the
+ * highest attribute of each nest: they tell which of these a module has.
+ * SVCLB_GENL_VERSION changes only with a change that is not compatible.
+ *
  * A service is identified by its key: family, protocol, address and port.
  * A backend is identified, within its service, by its address and port.
  *
@@ -200,9 +207,11 @@
  *                               have (SVCLB_SERVICES_DEFAULT by default)
  *     SVCLB_CFG_A_MAX_BACKENDS: u32, the most backends a service may have
  *                               (SVCLB_BACKENDS_MAX by default)
+ *     SVCLB_CFG_A_GENERATION: u32, the generation of the services and
+ *                             backends (read-only; see "Several writers")
  *
- * SVCLB_CMD_CONFIG_SET: change any of the settings above but FLOWS and
- * AFFINITY_ENTRIES.
+ * SVCLB_CMD_CONFIG_SET: change any of the settings above but FLOWS,
+ * AFFINITY_ENTRIES and GENERATION.
  * Timeouts are 1 to SVCLB_TIMEOUT_MAX seconds and apply at once to every
  * flow; MAX_FLOWS is at least 1 and limits new flows only; MAX_SERVICES is
  * at least 1 and MAX_BACKENDS 1 to SVCLB_BACKENDS_MAX, and they limit what is
@@ -275,12 +284,34 @@
  *   SVCLB_A_SERVICE: nest with the service key           (optional)
  *   SVCLB_A_BACKEND: nest with SVCLB_BE_A_ADDR and PORT  (optional)
  *
+ * Several writers: the generation of a namespace's tables changes with
+ * every change to its services and backends (it is never 0, and wraps
+ * after 2^32 - 1 changes). SVCLB_CMD_CONFIG_GET reads it. Every request
+ * that may change something (every command but SVCLB_CMD_CONFIG_GET,
+ * SVCLB_CMD_LOOKUP and the dumps, which ignore it) may carry
+ *
+ *   SVCLB_A_GENERATION: u32, the generation the sender read
+ *
+ * and is then refused with ESTALE, changing nothing, unless the tables
+ * are still of that generation, or every change made since was made
+ * through the socket that sends the request (its netlink port id): a
+ * writer reads the generation, dumps the tables, and sends its changes
+ * with that generation, in as many requests as it needs, each of which
+ * changes the generation. When another socket changes the tables in
+ * between, the writer's remaining requests are refused, and it reads,
+ * dumps and plans again rather than overwrite what it has not seen. A
+ * socket's claim ends when another socket changes the tables or when it
+ * closes. A request refused so also drops the backend set its socket was
+ * staging (see "Large backend sets"). SVCLB_CMD_CONFIG_SET and
+ * SVCLB_CMD_FLOW_DEL are checked too but change no generation.
+ *
  * Events: the multicast group SVCLB_MCGRP_EVENTS ("events") of the family
  * receives one message per successful change, sent to listeners in the
  * namespace of the change. Its command is the command of the request that
  * made the change (SERVICE_NEW/SET/DEL, BACKEND_NEW/SET/DEL, FLUSH,
  * CONFIG_SET, FLOW_DEL, ...) and it carries the request's attributes
- * (SVCLB_A_SERVICE, SVCLB_A_BACKEND, SVCLB_A_CONFIG) as they were given.
+ * (SVCLB_A_SERVICE, SVCLB_A_BACKEND, SVCLB_A_CONFIG) as they were given;
+ * not SVCLB_A_GENERATION.
  */
 #ifndef _UAPI_LINUX_SVCLB_H
 #define _UAPI_LINUX_SVCLB_H
@@ -324,6 +355,7 @@ enum svclb_attrs {
 	SVCLB_A_CONFIG,		/* nest: enum svclb_cfg_attrs */
 	SVCLB_A_LOOKUP,		/* nest: enum svclb_lookup_attrs */
 	SVCLB_A_FLOW,		/* nest: enum svclb_flow_attrs (dump only) */
+	SVCLB_A_GENERATION,	/* u32: of the tables the request was made for */
 	SVCLB_A_STATS,		/* flag: a service dump with counters */
 	__SVCLB_A_MAX
 };
@@ -410,6 +442,7 @@ enum svclb_cfg_attrs {
 	SVCLB_CFG_A_AFFINITY_ENTRIES,	/* u32, read-only */
 	SVCLB_CFG_A_MAX_SERVICES,	/* u32 */
 	SVCLB_CFG_A_MAX_BACKENDS,	/* u32 */
+	SVCLB_CFG_A_GENERATION,		/* u32, read-only */
 	__SVCLB_CFG_A_MAX
 };
 #define SVCLB_CFG_A_MAX (__SVCLB_CFG_A_MAX - 1)
