@@ -80,6 +80,13 @@ def load(g, requests, window=100):
             list(g.recv_msgs())
 
 
+def settle():
+    """Let the work a flush or a load leaves (RCU callbacks freeing the
+    old services, the collector) run before a measurement: idle time costs
+    no instructions."""
+    time.sleep(2)
+
+
 def changes(g, n, reps):
     """A backend added, re-weighted and removed, @reps times, on service 0
     of @n services of 2 backends: the service goes from 2 backends to 3 and
@@ -90,6 +97,7 @@ def changes(g, n, reps):
     load(g, [("SERVICE_NEW", svc(svc_key(vip(i), 80),
                                  nest(SVC_BACKENDS, be(2 * i), be(2 * i + 1))))
              for i in range(n)])
+    settle()
     key = svc_key(vip(0), 80)
     out = {"services": n, "add": 0.0, "reweight": 0.0, "remove": 0.0}
     out["null"] = per_request(g, [("SERVICE_SET", svc(key))] * reps)
@@ -109,6 +117,7 @@ def rebuilds(g, nb, sched, skewed, reps):
     key = svc_key(vip(0), 80)
     create(g, key, [be(i, 65535 if skewed and i == 0 else 1)
                     for i in range(nb)], sched)
+    settle()
     # Alternate the last backend's weight: each request rebuilds the set.
     reqs = [("BACKEND_SET", svc(key) + nest(
         A_BACKEND, addr(BE_ADDR, ip4(nb - 1)), u16(BE_PORT, 8080),
