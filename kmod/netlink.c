@@ -463,6 +463,26 @@ int svclb_put_svc_key(struct sk_buff *skb,
 	return 0;
 }
 
+/*
+ * The service key of a dump request's SVCLB_A_SERVICE, read by the first
+ * part of the dump: unlike start, it has an extended ack for its refusals,
+ * which NLMSG_DONE carries. 1 when there is one, 0 when there is none.
+ */
+int svclb_dump_svc_key(struct netlink_callback *cb, struct svclb_svc_key *key)
+{
+	const struct genl_dumpit_info *di = genl_dumpit_info(cb);
+	struct nlattr *tb[SVCLB_SVC_A_MAX + 1];
+	struct genl_info info = {
+		.genlhdr = nlmsg_data(cb->nlh),
+		.attrs = di->attrs,
+		.extack = cb->extack,
+	};
+
+	if (!di->attrs || !di->attrs[SVCLB_A_SERVICE])
+		return 0;
+	return svclb_parse_svc_key(&info, tb, key) ?: 1;
+}
+
 int svclb_dump_start(struct netlink_callback *cb)
 {
 	return svclb_check_perm(cb->skb, sock_net(cb->skb->sk), cb->extack);

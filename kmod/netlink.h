@@ -38,6 +38,7 @@ int svclb_put_addr(struct sk_buff *skb, int type, u8 family,
 		   const union svclb_addr *addr);
 int svclb_put_svc_key(struct sk_buff *skb, const struct svclb_service *svc);
 int svclb_dump_start(struct netlink_callback *cb);
+int svclb_dump_svc_key(struct netlink_callback *cb, struct svclb_svc_key *key);
 
 /* nl_service.c */
 int svclb_nl_service_new(struct sk_buff *skb, struct genl_info *info);

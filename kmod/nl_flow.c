@@ -233,26 +233,14 @@ int svclb_nl_flow_dump_start(struct netlink_callback *cb)
 	return 0;
 }
 
-/*
- * The optional service filter of a flow dump, read by the first part of the
- * dump: unlike start, it has an extended ack for its refusals, which
- * NLMSG_DONE carries.
- */
+/* The optional service filter of a flow dump. */
 static int svclb_flow_dump_filter(struct netlink_callback *cb,
 				  struct svclb_nl_flow_dump *d)
 {
-	const struct genl_dumpit_info *di = genl_dumpit_info(cb);
-	struct nlattr *tb[SVCLB_SVC_A_MAX + 1];
-	struct genl_info info = {
-		.genlhdr = nlmsg_data(cb->nlh),
-		.attrs = di->attrs,
-		.extack = cb->extack,
-	};
+	int err = svclb_dump_svc_key(cb, &d->key);
 
-	if (!di->attrs || !di->attrs[SVCLB_A_SERVICE])
-		return 0;
-	d->filter = true;
-	return svclb_parse_svc_key(&info, tb, &d->key);
+	d->filter = err > 0;
+	return min(err, 0);
 }
 
 int svclb_nl_flow_dump_done(struct netlink_callback *cb)

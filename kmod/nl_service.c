@@ -581,33 +581,20 @@ int svclb_nl_service_dump_done(struct netlink_callback *cb)
 	return 0;
 }
 
-/*
- * The request's options, read by the first part of the dump: unlike start,
- * it has an extended ack for its refusals, which NLMSG_DONE carries.
- */
+/* The request's options, read by the first part of the dump. */
 static int svclb_service_dump_options(struct netlink_callback *cb,
 				      struct svclb_net *sn,
 				      struct svclb_svc_dump *d)
 {
 	const struct genl_dumpit_info *di = genl_dumpit_info(cb);
-	struct nlattr *tb[SVCLB_SVC_A_MAX + 1];
-	struct genl_info info = {
-		.genlhdr = nlmsg_data(cb->nlh),
-		.attrs = di->attrs,
-		.extack = cb->extack,
-	};
 	int err;
 
 	d->started = true;
-	if (!di->attrs)
-		return 0;
-	d->stats = nla_get_flag(di->attrs[SVCLB_A_STATS]);
-	if (!di->attrs[SVCLB_A_SERVICE])
-		return 0;
-	d->filter = true;
-	err = svclb_parse_svc_key(&info, tb, &d->key);
-	if (err)
+	d->stats = di->attrs && nla_get_flag(di->attrs[SVCLB_A_STATS]);
+	err = svclb_dump_svc_key(cb, &d->key);
+	if (err <= 0)
 		return err;
+	d->filter = true;
 	if (!svclb_service_lookup(sn, &d->key)) {
 		NL_SET_ERR_MSG(cb->extack, "no such service");
 		return -ENOENT;
