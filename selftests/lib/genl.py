@@ -30,6 +30,10 @@ GENL_ID_CTRL = 0x10
 CTRL_CMD_GETFAMILY = 3
 CTRL_ATTR_FAMILY_ID = 1
 CTRL_ATTR_FAMILY_NAME = 2
+CTRL_ATTR_MCAST_GROUPS = 7
+CTRL_ATTR_MCAST_GRP_NAME = 1
+CTRL_ATTR_MCAST_GRP_ID = 2
+NETLINK_ADD_MEMBERSHIP = 1
 
 # include/uapi/linux/svclb.h
 CMD = dict(SERVICE_NEW=1, SERVICE_SET=2, SERVICE_DEL=3, SERVICE_GET=4,
@@ -117,12 +121,25 @@ class Genl:
         self.sock.setsockopt(SOL_NETLINK, NETLINK_EXT_ACK, 1)
         self.seq = 0
         self.family = GENL_ID_CTRL
+        # The multicast groups of the family: {name: id}.
+        self.groups = {}
         reply = self.request(CTRL_CMD_GETFAMILY,
                              string(CTRL_ATTR_FAMILY_NAME, name), flags=0,
                              version=1)
         for atype, val in parse_attrs(reply[0][1][4:]):
             if atype == CTRL_ATTR_FAMILY_ID:
                 self.family = struct.unpack("=H", val)[0]
+            elif atype == CTRL_ATTR_MCAST_GROUPS:
+                for _, grp in parse_attrs(val):
+                    g = dict(parse_attrs(grp))
+                    self.groups[g[CTRL_ATTR_MCAST_GRP_NAME].rstrip(b"\0")
+                                .decode()] = struct.unpack(
+                                    "=I", g[CTRL_ATTR_MCAST_GRP_ID])[0]
+
+    def join(self, group):
+        """Join the multicast group @group (its name)."""
+        self.sock.setsockopt(SOL_NETLINK, NETLINK_ADD_MEMBERSHIP,
+                             self.groups[group])
 
     def send(self, cmd, payload=b"", flags=NLM_F_ACK, version=1):
         self.seq += 1

@@ -268,7 +268,11 @@
  * namespace of the change. Its command is the command of the request that
  * made the change (SERVICE_NEW/SET/DEL, BACKEND_NEW/SET/DEL, FLUSH,
  * CONFIG_SET, FLOW_DEL, ...) and it carries the request's attributes
- * (SVCLB_A_SERVICE, SVCLB_A_BACKEND, SVCLB_A_CONFIG) as they were given.
+ * (SVCLB_A_SERVICE, SVCLB_A_BACKEND, SVCLB_A_CONFIG) as they were given,
+ * the hash seed of a CONFIG_SET included. Joining the group needs
+ * CAP_NET_ADMIN in the user namespace that owns the socket's network
+ * namespace, as every command does: NETLINK_ADD_MEMBERSHIP (or bind()) fails
+ * with EPERM without it.
  */
 #ifndef _UAPI_LINUX_SVCLB_H
 #define _UAPI_LINUX_SVCLB_H
