@@ -113,27 +113,10 @@ lost:
 	return 0;
 }
 
-/* The same test as GENL_UNS_ADMIN_PERM, with a message. */
-int svclb_check_perm(struct sk_buff *skb, struct net *net,
-		     struct netlink_ext_ack *extack)
-{
-	if (netlink_ns_capable(skb, net->user_ns, CAP_NET_ADMIN))
-		return 0;
-	NL_SET_ERR_MSG(extack,
-			   "CAP_NET_ADMIN in the namespace's user namespace is required");
-	return -EPERM;
-}
-
 static int svclb_pre_doit(const struct genl_ops *ops, struct sk_buff *skb,
 			  struct genl_info *info)
 {
-	struct net *net = genl_info_net(info);
-	int err;
-
-	err = svclb_check_perm(skb, net, info->extack);
-	if (err)
-		return err;
-	mutex_lock(&svclb_pernet(net)->lock);
+	mutex_lock(&svclb_pernet(genl_info_net(info))->lock);
 	return 0;
 }
 
@@ -410,65 +393,78 @@ int svclb_put_svc_key(struct sk_buff *skb,
 	return 0;
 }
 
-int svclb_dump_start(struct netlink_callback *cb)
-{
-	return svclb_check_perm(cb->skb, sock_net(cb->skb->sk), cb->extack);
-}
-
+/*
+ * Every command needs CAP_NET_ADMIN in the user namespace that owns the
+ * network namespace (GENL_UNS_ADMIN_PERM), dumps included: the core checks
+ * it before it parses anything, so a caller without it learns nothing from
+ * the policies' answers. Its refusal is a bare EPERM, without a message.
+ */
 static const struct genl_ops svclb_genl_ops[] = {
 	{
 		.cmd = SVCLB_CMD_SERVICE_NEW,
+		.flags = GENL_UNS_ADMIN_PERM,
 		.doit = svclb_nl_service_new,
 	},
 	{
 		.cmd = SVCLB_CMD_SERVICE_SET,
+		.flags = GENL_UNS_ADMIN_PERM,
 		.doit = svclb_nl_service_set,
 	},
 	{
 		.cmd = SVCLB_CMD_SERVICE_DEL,
+		.flags = GENL_UNS_ADMIN_PERM,
 		.doit = svclb_nl_service_del,
 	},
 	{
 		.cmd = SVCLB_CMD_SERVICE_GET,
-		.start = svclb_dump_start,
+		.flags = GENL_UNS_ADMIN_PERM,
 		.dumpit = svclb_nl_service_dump,
 	},
 	{
 		.cmd = SVCLB_CMD_BACKEND_NEW,
+		.flags = GENL_UNS_ADMIN_PERM,
 		.doit = svclb_nl_backend_new,
 	},
 	{
 		.cmd = SVCLB_CMD_BACKEND_SET,
+		.flags = GENL_UNS_ADMIN_PERM,
 		.doit = svclb_nl_backend_set,
 	},
 	{
 		.cmd = SVCLB_CMD_BACKEND_DEL,
+		.flags = GENL_UNS_ADMIN_PERM,
 		.doit = svclb_nl_backend_del,
 	},
 	{
 		.cmd = SVCLB_CMD_FLUSH,
+		.flags = GENL_UNS_ADMIN_PERM,
 		.doit = svclb_nl_flush,
 	},
 	{
 		.cmd = SVCLB_CMD_CONFIG_GET,
+		.flags = GENL_UNS_ADMIN_PERM,
 		.doit = svclb_nl_config_get,
 	},
 	{
 		.cmd = SVCLB_CMD_CONFIG_SET,
+		.flags = GENL_UNS_ADMIN_PERM,
 		.doit = svclb_nl_config_set,
 	},
 	{
 		.cmd = SVCLB_CMD_LOOKUP,
+		.flags = GENL_UNS_ADMIN_PERM,
 		.doit = svclb_nl_lookup,
 	},
 	{
 		.cmd = SVCLB_CMD_FLOW_GET,
+		.flags = GENL_UNS_ADMIN_PERM,
 		.start = svclb_nl_flow_dump_start,
 		.dumpit = svclb_nl_flow_dump,
 		.done = svclb_nl_flow_dump_done,
 	},
 	{
 		.cmd = SVCLB_CMD_FLOW_DEL,
+		.flags = GENL_UNS_ADMIN_PERM,
 		.doit = svclb_nl_flow_del,
 	},
 };

@@ -220,11 +220,7 @@ int svclb_nl_flow_dump_start(struct netlink_callback *cb)
 {
 	struct net *net = sock_net(cb->skb->sk);
 	struct svclb_nl_flow_dump *d;
-	int err;
 
-	err = svclb_check_perm(cb->skb, net, cb->extack);
-	if (err)
-		return err;
 	d = kzalloc(sizeof(*d), GFP_KERNEL);
 	if (!d)
 		return -ENOMEM;

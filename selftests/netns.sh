@@ -5,7 +5,7 @@
 # that owns the network namespace.
 source "$(dirname "$0")/lib.sh"
 
-plan 13
+plan 14
 load_module || exit 1
 A=svclb-a-$$ B=svclb-b-$$
 ip netns add $A && ip netns add $B || exit 1
@@ -39,6 +39,8 @@ out=$(ip netns exec $A setpriv --reuid=65534 --regid=65534 --clear-groups \
 diag "without CAP_NET_ADMIN: $out"
 check "a user without CAP_NET_ADMIN cannot read the settings and their seed (EPERM)" \
 	json_check "d['config'] == 1" <<<"$out"
+check "... gets EPERM for a malformed request or dump: no policy answers before permission" \
+	json_check "d['malformed'] == 1 and d['malformed_dump'] == 1" <<<"$out"
 check "a user without CAP_NET_ADMIN cannot join the events group (EPERM)" \
 	json_check "d['join'] == 1" <<<"$out"
 out=$(ip netns exec $A setpriv --reuid=65534 --regid=65534 --clear-groups \

@@ -79,6 +79,16 @@ static void get_ext_msg(const struct nlmsghdr *nlh, char *buf, size_t size)
 	}
 }
 
+const char *svclb_nl_why(int error, const char *ext_msg)
+{
+	if (ext_msg[0])
+		return ext_msg;
+	/* The core refuses it before the family sees the request. */
+	if (error == -EPERM)
+		return "CAP_NET_ADMIN in the namespace's user namespace is required";
+	return strerror(-error);
+}
+
 static int error_cb(struct sockaddr_nl *peer, struct nlmsgerr *e, void *arg)
 {
 	/* libnl hands over the payload; the message header precedes it. */
@@ -193,8 +203,7 @@ static int transact(struct svclb_nl *nl, struct nl_msg *msg,
 		return -1;
 	}
 	if (req->error) {
-		report_error("%s", req->ext_msg[0] ? req->ext_msg
-						 : strerror(-req->error));
+		report_error("%s", svclb_nl_why(req->error, req->ext_msg));
 		return -1;
 	}
 	/* libnl's own handling of an interrupted dump, should it apply. */

@@ -5,10 +5,13 @@
  * Family name SVCLB_GENL_NAME ("svclb"), version SVCLB_GENL_VERSION (1).
  * The family is network-namespace aware: every request acts on the tables of
  * the network namespace of the socket that sent it. Every command needs
- * CAP_NET_ADMIN in the user namespace that owns that network namespace.
+ * CAP_NET_ADMIN in the user namespace that owns that network namespace,
+ * dumps included: a request without it is refused with EPERM before any of
+ * its attributes is read, and that refusal alone carries no message.
  * Attributes are validated strictly: unknown attributes, nests without
- * NLA_F_NESTED and trailing garbage are refused. Every refusal carries an
- * extended ack message (NLMSGERR_ATTR_MSG) saying what was wrong.
+ * NLA_F_NESTED and trailing garbage are refused. Every other refusal
+ * carries an extended ack message (NLMSGERR_ATTR_MSG) saying what was
+ * wrong.
  *
  * A service is identified by its key: family, protocol, address and port.
  * A backend is identified, within its service, by its address and port.
