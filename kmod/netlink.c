@@ -17,51 +17,99 @@
 #include "svclb.h"
 #include "netlink.h"
 
+/*
+ * The policies give every attribute its type and the values it may take, so
+ * that the genetlink core refuses a bad one with its own message, naming the
+ * attribute (its offset) and the policy it failed, before any handler runs.
+ * The handlers check only what a policy cannot say: which families and
+ * protocols, that an address's length matches its family, the relations
+ * between attributes, and the tables' contents.
+ *
+ * nla_policy's min and max are s16 on 6.1: larger bounds need a
+ * struct netlink_range_validation.
+ */
+static struct netlink_range_validation svclb_weight_range = {
+	.max = SVCLB_WEIGHT_MAX,
+};
+
+static struct netlink_range_validation svclb_timeout_range = {
+	.min = 1,
+	.max = SVCLB_TIMEOUT_MAX,
+};
+
+static struct netlink_range_validation svclb_backends_range = {
+	.max = SVCLB_BACKENDS_MAX,
+};
+
+static struct netlink_range_validation svclb_max_backends_range = {
+	.min = 1,
+	.max = SVCLB_BACKENDS_MAX,
+};
+
+/* An IPv4 or IPv6 address: 4 to 16 bytes here, 4 or 16 in the handlers. */
+#define SVCLB_POLICY_ADDR \
+	NLA_POLICY_RANGE(NLA_BINARY, sizeof(struct in_addr), \
+			 sizeof(struct in6_addr))
+#define SVCLB_POLICY_PORT	NLA_POLICY_MIN(NLA_U16, 1)
+#define SVCLB_POLICY_TIMEOUT	NLA_POLICY_FULL_RANGE(NLA_U32, &svclb_timeout_range)
+#define SVCLB_POLICY_READ_ONLY(msg) \
+	{ .type = NLA_REJECT, .reject_message = msg }
+
 const struct nla_policy svclb_be_policy[SVCLB_BE_A_MAX + 1] = {
-	[SVCLB_BE_A_ADDR] = { .type = NLA_BINARY },
-	[SVCLB_BE_A_PORT] = { .type = NLA_U16 },
-	[SVCLB_BE_A_WEIGHT] = { .type = NLA_U32 },
-	/* Output only; refused by svclb_parse_be() with a message. */
+	[SVCLB_BE_A_ADDR] = SVCLB_POLICY_ADDR,
+	[SVCLB_BE_A_PORT] = SVCLB_POLICY_PORT,
+	[SVCLB_BE_A_WEIGHT] = NLA_POLICY_FULL_RANGE(NLA_U32, &svclb_weight_range),
+	/*
+	 * Output only; refused by svclb_parse_be() with a message. A reject
+	 * policy would refuse the nest for its NLA_F_NESTED first.
+	 */
 	[SVCLB_BE_A_STATS] = { .type = NLA_NESTED },
-	[SVCLB_BE_A_STATE] = { .type = NLA_U8 },
+	[SVCLB_BE_A_STATE] = NLA_POLICY_MAX(NLA_U8, SVCLB_BE_STATE_MAX),
 };
 
 const struct nla_policy svclb_svc_policy[SVCLB_SVC_A_MAX + 1] = {
+	/* AF_INET or AF_INET6, and TCP, UDP or SCTP: svclb_parse_svc_key(). */
 	[SVCLB_SVC_A_FAMILY] = { .type = NLA_U16 },
 	[SVCLB_SVC_A_PROTO] = { .type = NLA_U8 },
-	[SVCLB_SVC_A_ADDR] = { .type = NLA_BINARY },
-	[SVCLB_SVC_A_PORT] = { .type = NLA_U16 },
-	[SVCLB_SVC_A_SCHED] = { .type = NLA_NUL_STRING },
-	[SVCLB_SVC_A_FLAGS] = { .type = NLA_U32 },
+	[SVCLB_SVC_A_ADDR] = SVCLB_POLICY_ADDR,
+	[SVCLB_SVC_A_PORT] = SVCLB_POLICY_PORT,
+	[SVCLB_SVC_A_SCHED] = { .type = NLA_NUL_STRING,
+				.len = SVCLB_SCHED_NAME_MAX - 1 },
+	[SVCLB_SVC_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, SVCLB_SVC_F_ALL),
 	/* Output only; refused by svclb_parse_svc_key() with a message. */
 	[SVCLB_SVC_A_STATS] = { .type = NLA_NESTED },
-	/* SVCLB_CMD_SERVICE_SET only; see svclb_parse_svc_key(). */
+	/* SVCLB_CMD_SERVICE_NEW and _SET only; see svclb_parse_svc_key(). */
 	[SVCLB_SVC_A_BACKENDS] = NLA_POLICY_NESTED_ARRAY(svclb_be_policy),
-	[SVCLB_SVC_A_AFFINITY] = { .type = NLA_U8 },
-	[SVCLB_SVC_A_AFFINITY_TIMEOUT] = { .type = NLA_U32 },
-	[SVCLB_SVC_A_BACKENDS_FROM] = { .type = NLA_U32 },
+	[SVCLB_SVC_A_AFFINITY] = NLA_POLICY_MAX(NLA_U8, SVCLB_AFFINITY_MAX),
+	[SVCLB_SVC_A_AFFINITY_TIMEOUT] = SVCLB_POLICY_TIMEOUT,
+	[SVCLB_SVC_A_BACKENDS_FROM] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &svclb_backends_range),
 	[SVCLB_SVC_A_BACKENDS_MORE] = { .type = NLA_FLAG },
 };
 
 const struct nla_policy svclb_cfg_policy[SVCLB_CFG_A_MAX + 1] = {
-	[SVCLB_CFG_A_TIMEOUT_TCP_SYN] = { .type = NLA_U32 },
-	[SVCLB_CFG_A_TIMEOUT_TCP] = { .type = NLA_U32 },
-	[SVCLB_CFG_A_TIMEOUT_TCP_CLOSING] = { .type = NLA_U32 },
-	[SVCLB_CFG_A_TIMEOUT_UDP] = { .type = NLA_U32 },
-	[SVCLB_CFG_A_TIMEOUT_SCTP] = { .type = NLA_U32 },
-	[SVCLB_CFG_A_MAX_FLOWS] = { .type = NLA_U32 },
-	[SVCLB_CFG_A_FLOWS] = { .type = NLA_U32 },
+	[SVCLB_CFG_A_TIMEOUT_TCP_SYN] = SVCLB_POLICY_TIMEOUT,
+	[SVCLB_CFG_A_TIMEOUT_TCP] = SVCLB_POLICY_TIMEOUT,
+	[SVCLB_CFG_A_TIMEOUT_TCP_CLOSING] = SVCLB_POLICY_TIMEOUT,
+	[SVCLB_CFG_A_TIMEOUT_UDP] = SVCLB_POLICY_TIMEOUT,
+	[SVCLB_CFG_A_TIMEOUT_SCTP] = SVCLB_POLICY_TIMEOUT,
+	[SVCLB_CFG_A_MAX_FLOWS] = NLA_POLICY_MIN(NLA_U32, 1),
+	[SVCLB_CFG_A_FLOWS] =
+		SVCLB_POLICY_READ_ONLY("the number of flows is read-only"),
+	/* The mark must lie within the mask: svclb_nl_config_set(). */
 	[SVCLB_CFG_A_MASQ_MARK] = { .type = NLA_U32 },
 	[SVCLB_CFG_A_MASQ_MASK] = { .type = NLA_U32 },
 	[SVCLB_CFG_A_SEED] = { .type = NLA_U64 },
-	[SVCLB_CFG_A_AFFINITY_ENTRIES] = { .type = NLA_U32 },
-	[SVCLB_CFG_A_MAX_SERVICES] = { .type = NLA_U32 },
-	[SVCLB_CFG_A_MAX_BACKENDS] = { .type = NLA_U32 },
+	[SVCLB_CFG_A_AFFINITY_ENTRIES] =
+		SVCLB_POLICY_READ_ONLY("the number of affinity entries is read-only"),
+	[SVCLB_CFG_A_MAX_SERVICES] = NLA_POLICY_MIN(NLA_U32, 1),
+	[SVCLB_CFG_A_MAX_BACKENDS] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &svclb_max_backends_range),
 };
 
 const struct nla_policy svclb_lk_policy[SVCLB_LK_A_MAX + 1] = {
-	[SVCLB_LK_A_CLIENT_ADDR] = { .type = NLA_BINARY },
-	[SVCLB_LK_A_CLIENT_PORT] = { .type = NLA_U16 },
+	[SVCLB_LK_A_CLIENT_ADDR] = SVCLB_POLICY_ADDR,
+	[SVCLB_LK_A_CLIENT_PORT] = SVCLB_POLICY_PORT,
 };
 
 static const struct nla_policy svclb_policy[SVCLB_A_MAX + 1] = {
@@ -236,11 +284,6 @@ int svclb_parse_svc_key(struct genl_info *info, struct nlattr **tb,
 		return -EINVAL;
 	}
 	key->port = htons(nla_get_u16(tb[SVCLB_SVC_A_PORT]));
-	if (!key->port) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[SVCLB_SVC_A_PORT],
-				    "service port must not be 0");
-		return -EINVAL;
-	}
 	return 0;
 }
 
@@ -315,23 +358,6 @@ int svclb_parse_be(struct netlink_ext_ack *extack,
 		return -EINVAL;
 	}
 	spec->port = htons(nla_get_u16(tb[SVCLB_BE_A_PORT]));
-	if (!spec->port) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[SVCLB_BE_A_PORT],
-				    "backend port must not be 0");
-		return -EINVAL;
-	}
-	if (tb[SVCLB_BE_A_WEIGHT] &&
-	    nla_get_u32(tb[SVCLB_BE_A_WEIGHT]) > SVCLB_WEIGHT_MAX) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[SVCLB_BE_A_WEIGHT],
-				    "backend weight is above 65535");
-		return -ERANGE;
-	}
-	if (tb[SVCLB_BE_A_STATE] &&
-	    nla_get_u8(tb[SVCLB_BE_A_STATE]) > SVCLB_BE_STATE_MAX) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[SVCLB_BE_A_STATE],
-				    "unknown backend state");
-		return -EINVAL;
-	}
 	spec->weight = 1;
 	if (tb[SVCLB_BE_A_WEIGHT])
 		spec->weight = nla_get_u32(tb[SVCLB_BE_A_WEIGHT]);

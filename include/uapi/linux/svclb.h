@@ -13,6 +13,19 @@
  * carries an extended ack message (NLMSGERR_ATTR_MSG) saying what was
  * wrong.
  *
+ * The family's policies hold the ranges given below, and the genetlink core
+ * refuses a value outside them before svclb sees the request: a number out
+ * of its range (a port of 0, a weight above SVCLB_WEIGHT_MAX, a state or an
+ * affinity unknown, a timeout of 0 ...) or an address of other than 4 to 16
+ * bytes with ERANGE, a scheduler name of more than SVCLB_SCHED_NAME_MAX - 1
+ * bytes with EINVAL or ERANGE, unknown flag bits and the read-only settings
+ * with EINVAL. Its extended ack points at the attribute (NLMSGERR_ATTR_OFFS)
+ * and, but for flag bits and read-only settings, holds the policy
+ * (NLMSGERR_ATTR_POLICY: the range of values or lengths allowed). svclb
+ * refuses the rest: families and protocols it does not know, an address
+ * whose length is not its family's, and what depends on other attributes
+ * or on the tables.
+ *
  * A service is identified by its key: family, protocol, address and port.
  * A backend is identified, within its service, by its address and port.
  *
@@ -101,7 +114,8 @@
  * sent in order on one socket:
  *
  *     SVCLB_SVC_A_BACKENDS_FROM: u32, the position in the whole set of the
- *                                request's first backend; 0 when absent
+ *                                request's first backend, 0 to
+ *                                SVCLB_BACKENDS_MAX; 0 when absent
  *     SVCLB_SVC_A_BACKENDS_MORE: flag, more parts follow
  *
  * A part with MORE carries only the service key, BACKENDS, FROM and MORE;
