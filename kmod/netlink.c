@@ -294,6 +294,17 @@ bool svclb_addr_multicast(u8 family, const union svclb_addr *a)
 	return ipv6_addr_is_multicast(&a->in6);
 }
 
+/*
+ * 127.0.0.0/8 or ::1: no packet to it leaves the node, and one translated
+ * to a backend elsewhere would carry a martian source.
+ */
+bool svclb_addr_loopback(u8 family, const union svclb_addr *a)
+{
+	if (family == AF_INET)
+		return ipv4_is_loopback(a->ip);
+	return ipv6_addr_loopback(&a->in6);
+}
+
 struct svclb_service *svclb_get_service(struct genl_info *info,
 					struct nlattr **tb)
 {

@@ -25,6 +25,7 @@ int svclb_get_addr(const struct nlattr *nla, u16 *family,
 int svclb_parse_svc_key(struct genl_info *info, struct nlattr **tb,
 			struct svclb_svc_key *key);
 bool svclb_addr_multicast(u8 family, const union svclb_addr *a);
+bool svclb_addr_loopback(u8 family, const union svclb_addr *a);
 struct svclb_service *svclb_get_service(struct genl_info *info,
 					struct nlattr **tb);
 int svclb_parse_be(struct netlink_ext_ack *extack, const struct nlattr *nest,

@@ -211,9 +211,10 @@ int svclb_nl_service_new(struct sk_buff *skb, struct genl_info *info)
 	err = svclb_parse_svc_opts(info, tb, &conf.sched, &conf.flags);
 	if (err)
 		return err;
-	if (svclb_addr_multicast(key.family, &key.addr)) {
+	if (svclb_addr_multicast(key.family, &key.addr) ||
+	    svclb_addr_loopback(key.family, &key.addr)) {
 		NL_SET_ERR_MSG_ATTR(info->extack, tb[SVCLB_SVC_A_ADDR],
-				    "service address must be unicast, or 0.0.0.0 or :: for a node port");
+				    "service address must be unicast and not loopback, or 0.0.0.0 or :: for a node port");
 		return -EINVAL;
 	}
 	svclb_parse_svc_affinity(tb, &conf.affinity, &conf.affinity_timeout);

@@ -276,6 +276,13 @@ def multicast(addr):
     return addr[0] == 0xff
 
 
+def loopback(addr):
+    """svclb_addr_loopback(): 127.0.0.0/8 or ::1."""
+    if len(addr) == 4:
+        return addr[0] == 127
+    return addr == bytes(15) + b"\x01"
+
+
 def svc_key(attrs, cmd):
     """svclb_parse_svc_key(): the key, or Invalid."""
     if A_SERVICE not in attrs:
@@ -472,8 +479,9 @@ class Model:
         if cmd == C_SVC_NEW:
             key, tb = svc_key(attrs, cmd)
             sched, flags = self.svc_opts(tb, SCHED_DEFAULT, 0)
-            if multicast(key[2]):
-                raise Invalid(EINVAL, False, "multicast service address")
+            if multicast(key[2]) or loopback(key[2]):
+                raise Invalid(EINVAL, False,
+                              "multicast or loopback service address")
             aff = self.svc_affinity(tb, 0, AFFINITY_TIMEOUT_DEFAULT)
             if S_MORE in tb and key in self.svcs:
                 raise Invalid(EEXIST, False, "service exists")
