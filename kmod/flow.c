@@ -208,6 +208,16 @@ void svclb_gc_now(struct svclb_net *sn)
 }
 
 /*
+ * Stop the worker for good, once nothing can start it again: no hook and no
+ * request reaches the namespace's tables any more. It may be running, and
+ * may be re-arming itself; it is neither when this returns.
+ */
+void svclb_gc_stop(struct svclb_net *sn)
+{
+	cancel_delayed_work_sync(&sn->gc_work);
+}
+
+/*
  * Call @remove on every object of @ht; it takes the object out of the table
  * and returns true, or leaves it and returns false. Returns how many it
  * removed. May sleep. The walk yields the CPU only while it stands on an
@@ -342,12 +352,12 @@ static void svclb_flow_destroy(void *ptr, void *arg)
 }
 
 /*
- * The datapath hooks are gone: nothing adds flows any more, though a packet
- * that entered a hook before may still be reading one, hence call_rcu().
+ * After svclb_gc_stop(), with the hooks gone and a grace period past: no
+ * packet is reading a flow. Flows still go by call_rcu(), like every flow,
+ * so that the module's rcu_barrier() finds them all.
  */
 void svclb_flow_net_exit(struct svclb_net *sn)
 {
-	cancel_delayed_work_sync(&sn->gc_work);
 	rhashtable_destroy(&sn->flows_reply);
 	rhashtable_free_and_destroy(&sn->flows_orig, svclb_flow_destroy, sn);
 	WARN_ON_ONCE(atomic_read(&sn->nr_flows));

@@ -331,6 +331,7 @@ bool svclb_flow_expired(const struct svclb_net *sn,
 void svclb_flow_flush(struct svclb_net *sn);
 void svclb_gc_start(struct svclb_net *sn);
 void svclb_gc_now(struct svclb_net *sn);
+void svclb_gc_stop(struct svclb_net *sn);
 unsigned int svclb_table_sweep(struct rhashtable *ht,
 			       bool (*remove)(void *obj, void *arg), void *arg);
 unsigned int svclb_flow_purge(struct svclb_net *sn,
