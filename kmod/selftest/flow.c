@@ -121,6 +121,7 @@ bool __init svclb_flow_selftest(void)
 		return false;
 	}
 	if (svclb_service_net_init(sn)) {
+		svclb_gc_stop(sn);
 		svclb_flow_net_exit(sn);
 		svclb_affinity_net_exit(sn);
 		kfree(sn);
@@ -151,6 +152,7 @@ bool __init svclb_flow_selftest(void)
 out:
 	mutex_unlock(&sn->lock);
 	svclb_service_net_exit(sn);
+	svclb_gc_stop(sn);
 	svclb_flow_net_exit(sn);
 	svclb_affinity_net_exit(sn);
 	rcu_barrier();

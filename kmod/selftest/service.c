@@ -160,6 +160,7 @@ bool __init svclb_service_selftest(void)
 
 	svclb_service_net_exit(sn);
 err_flow:
+	svclb_gc_stop(sn);
 	svclb_flow_net_exit(sn);
 err_affinity:
 	svclb_affinity_net_exit(sn);
