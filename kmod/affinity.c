@@ -193,8 +193,8 @@ static void svclb_affinity_destroy(void *ptr, void *arg)
 }
 
 /*
- * The worker is stopped and the hooks are gone: nothing adds entries, though
- * a packet that entered a hook before may still be reading one.
+ * The worker is stopped, the hooks are gone and a grace period past: nothing
+ * adds or reads an entry any more.
  */
 void svclb_affinity_net_exit(struct svclb_net *sn)
 {

@@ -284,9 +284,9 @@ static void svclb_flow_destroy(void *ptr, void *arg)
 }
 
 /*
- * The datapath hooks and the collector are gone: nothing adds or walks flows
- * any more, though a packet that entered a hook before may still be reading
- * one, hence call_rcu().
+ * After svclb_gc_net_exit(), with the hooks gone and a grace period past: no
+ * packet is reading a flow. Flows still go by call_rcu(), like every flow,
+ * so that the module's rcu_barrier() finds them all.
  */
 void svclb_flow_net_exit(struct svclb_net *sn)
 {

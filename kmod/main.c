@@ -34,8 +34,8 @@ static int __net_init svclb_net_init(struct net *net)
 
 err_service:
 	svclb_service_net_exit(sn);
-	svclb_gc_net_exit(sn);
 err_flow:
+	svclb_gc_net_exit(sn);
 	svclb_flow_net_exit(sn);
 err_affinity:
 	svclb_affinity_net_exit(sn);
@@ -43,14 +43,27 @@ err_affinity:
 }
 
 /*
- * Deleting the services queues the worker, which the flow table's exit
- * stops before the flows and the affinity entries go.
+ * The hooks go first, alone: unregistering them does not wait for the
+ * packets already in them, which read the tables under RCU. The core waits
+ * for a grace period (synchronize_rcu()) between the pre_exit and the exit
+ * of every namespace, in module unload as in namespace teardown, so no
+ * packet is left in a hook when svclb_net_exit() frees what they read.
+ */
+static void __net_exit svclb_net_pre_exit(struct net *net)
+{
+	svclb_hooks_net_exit(net);
+}
+
+/*
+ * Only the flow collector still reaches the tables: it walks the flows and
+ * the affinity entries. Deleting the services queues it (their backends'
+ * flows are to go), so it is stopped after that and before the flows and
+ * the entries are freed.
  */
 static void __net_exit svclb_net_exit(struct net *net)
 {
 	struct svclb_net *sn = svclb_pernet(net);
 
-	svclb_hooks_net_exit(net);
 	svclb_stage_net_exit(sn);
 	svclb_service_net_exit(sn);
 	svclb_gc_net_exit(sn);
@@ -60,6 +73,7 @@ static void __net_exit svclb_net_exit(struct net *net)
 
 static struct pernet_operations svclb_net_ops = {
 	.init = svclb_net_init,
+	.pre_exit = svclb_net_pre_exit,
 	.exit = svclb_net_exit,
 	.id = &svclb_net_id,
 	.size = sizeof(struct svclb_net),

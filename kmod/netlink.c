@@ -20,52 +20,101 @@
 #include "svclb.h"
 #include "netlink.h"
 
+/*
+ * The policies give every attribute its type and the values it may take, so
+ * that the genetlink core refuses a bad one with its own message, naming the
+ * attribute (its offset) and the policy it failed, before any handler runs.
+ * The handlers check only what a policy cannot say: which families and
+ * protocols, that an address's length matches its family, the relations
+ * between attributes, and the tables' contents.
+ *
+ * nla_policy's min and max are s16 on 6.1: larger bounds need a
+ * struct netlink_range_validation.
+ */
+static struct netlink_range_validation svclb_weight_range = {
+	.max = SVCLB_WEIGHT_MAX,
+};
+
+static struct netlink_range_validation svclb_timeout_range = {
+	.min = 1,
+	.max = SVCLB_TIMEOUT_MAX,
+};
+
+static struct netlink_range_validation svclb_backends_range = {
+	.max = SVCLB_BACKENDS_MAX,
+};
+
+static struct netlink_range_validation svclb_max_backends_range = {
+	.min = 1,
+	.max = SVCLB_BACKENDS_MAX,
+};
+
+/* An IPv4 or IPv6 address: 4 to 16 bytes here, 4 or 16 in the handlers. */
+#define SVCLB_POLICY_ADDR \
+	NLA_POLICY_RANGE(NLA_BINARY, sizeof(struct in_addr), \
+			 sizeof(struct in6_addr))
+#define SVCLB_POLICY_PORT	NLA_POLICY_MIN(NLA_U16, 1)
+#define SVCLB_POLICY_TIMEOUT	NLA_POLICY_FULL_RANGE(NLA_U32, &svclb_timeout_range)
+#define SVCLB_POLICY_READ_ONLY(msg) \
+	{ .type = NLA_REJECT, .reject_message = msg }
+
 const struct nla_policy svclb_be_policy[SVCLB_BE_A_MAX + 1] = {
-	[SVCLB_BE_A_ADDR] = { .type = NLA_BINARY },
-	[SVCLB_BE_A_PORT] = { .type = NLA_U16 },
-	[SVCLB_BE_A_WEIGHT] = { .type = NLA_U32 },
-	/* Output only; refused by svclb_parse_be() with a message. */
+	[SVCLB_BE_A_ADDR] = SVCLB_POLICY_ADDR,
+	[SVCLB_BE_A_PORT] = SVCLB_POLICY_PORT,
+	[SVCLB_BE_A_WEIGHT] = NLA_POLICY_FULL_RANGE(NLA_U32, &svclb_weight_range),
+	/*
+	 * Output only; refused by svclb_parse_be() with a message. A reject
+	 * policy would refuse the nest for its NLA_F_NESTED first.
+	 */
 	[SVCLB_BE_A_STATS] = { .type = NLA_NESTED },
-	[SVCLB_BE_A_STATE] = { .type = NLA_U8 },
+	[SVCLB_BE_A_STATE] = NLA_POLICY_MAX(NLA_U8, SVCLB_BE_STATE_MAX),
 };
 
 const struct nla_policy svclb_svc_policy[SVCLB_SVC_A_MAX + 1] = {
+	/* AF_INET or AF_INET6, and TCP, UDP or SCTP: svclb_parse_svc_key(). */
 	[SVCLB_SVC_A_FAMILY] = { .type = NLA_U16 },
 	[SVCLB_SVC_A_PROTO] = { .type = NLA_U8 },
-	[SVCLB_SVC_A_ADDR] = { .type = NLA_BINARY },
-	[SVCLB_SVC_A_PORT] = { .type = NLA_U16 },
-	[SVCLB_SVC_A_SCHED] = { .type = NLA_NUL_STRING },
-	[SVCLB_SVC_A_FLAGS] = { .type = NLA_U32 },
+	[SVCLB_SVC_A_ADDR] = SVCLB_POLICY_ADDR,
+	[SVCLB_SVC_A_PORT] = SVCLB_POLICY_PORT,
+	[SVCLB_SVC_A_SCHED] = { .type = NLA_NUL_STRING,
+				.len = SVCLB_SCHED_NAME_MAX - 1 },
+	[SVCLB_SVC_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, SVCLB_SVC_F_ALL),
 	/* Output only; refused by svclb_parse_svc_key() with a message. */
 	[SVCLB_SVC_A_STATS] = { .type = NLA_NESTED },
-	/* SVCLB_CMD_SERVICE_SET only; see svclb_parse_svc_key(). */
+	/* SVCLB_CMD_SERVICE_NEW and _SET only; see svclb_parse_svc_key(). */
 	[SVCLB_SVC_A_BACKENDS] = NLA_POLICY_NESTED_ARRAY(svclb_be_policy),
-	[SVCLB_SVC_A_AFFINITY] = { .type = NLA_U8 },
-	[SVCLB_SVC_A_AFFINITY_TIMEOUT] = { .type = NLA_U32 },
-	[SVCLB_SVC_A_BACKENDS_FROM] = { .type = NLA_U32 },
+	[SVCLB_SVC_A_AFFINITY] = NLA_POLICY_MAX(NLA_U8, SVCLB_AFFINITY_MAX),
+	[SVCLB_SVC_A_AFFINITY_TIMEOUT] = SVCLB_POLICY_TIMEOUT,
+	[SVCLB_SVC_A_BACKENDS_FROM] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &svclb_backends_range),
 	[SVCLB_SVC_A_BACKENDS_MORE] = { .type = NLA_FLAG },
 };
 
 const struct nla_policy svclb_cfg_policy[SVCLB_CFG_A_MAX + 1] = {
-	[SVCLB_CFG_A_TIMEOUT_TCP_SYN] = { .type = NLA_U32 },
-	[SVCLB_CFG_A_TIMEOUT_TCP] = { .type = NLA_U32 },
-	[SVCLB_CFG_A_TIMEOUT_TCP_CLOSING] = { .type = NLA_U32 },
-	[SVCLB_CFG_A_TIMEOUT_UDP] = { .type = NLA_U32 },
-	[SVCLB_CFG_A_TIMEOUT_SCTP] = { .type = NLA_U32 },
-	[SVCLB_CFG_A_MAX_FLOWS] = { .type = NLA_U32 },
-	[SVCLB_CFG_A_FLOWS] = { .type = NLA_U32 },
+	[SVCLB_CFG_A_TIMEOUT_TCP_SYN] = SVCLB_POLICY_TIMEOUT,
+	[SVCLB_CFG_A_TIMEOUT_TCP] = SVCLB_POLICY_TIMEOUT,
+	[SVCLB_CFG_A_TIMEOUT_TCP_CLOSING] = SVCLB_POLICY_TIMEOUT,
+	[SVCLB_CFG_A_TIMEOUT_UDP] = SVCLB_POLICY_TIMEOUT,
+	[SVCLB_CFG_A_TIMEOUT_SCTP] = SVCLB_POLICY_TIMEOUT,
+	[SVCLB_CFG_A_MAX_FLOWS] = NLA_POLICY_MIN(NLA_U32, 1),
+	[SVCLB_CFG_A_FLOWS] =
+		SVCLB_POLICY_READ_ONLY("the number of flows is read-only"),
+	/* The mark must lie within the mask: svclb_nl_config_set(). */
 	[SVCLB_CFG_A_MASQ_MARK] = { .type = NLA_U32 },
 	[SVCLB_CFG_A_MASQ_MASK] = { .type = NLA_U32 },
 	[SVCLB_CFG_A_SEED] = { .type = NLA_U64 },
-	[SVCLB_CFG_A_AFFINITY_ENTRIES] = { .type = NLA_U32 },
-	[SVCLB_CFG_A_MAX_SERVICES] = { .type = NLA_U32 },
-	[SVCLB_CFG_A_MAX_BACKENDS] = { .type = NLA_U32 },
-	[SVCLB_CFG_A_GENERATION] = { .type = NLA_U32 },
+	[SVCLB_CFG_A_AFFINITY_ENTRIES] =
+		SVCLB_POLICY_READ_ONLY("the number of affinity entries is read-only"),
+	[SVCLB_CFG_A_MAX_SERVICES] = NLA_POLICY_MIN(NLA_U32, 1),
+	[SVCLB_CFG_A_MAX_BACKENDS] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &svclb_max_backends_range),
+	[SVCLB_CFG_A_GENERATION] =
+		SVCLB_POLICY_READ_ONLY("the generation is read-only"),
 };
 
 const struct nla_policy svclb_lk_policy[SVCLB_LK_A_MAX + 1] = {
-	[SVCLB_LK_A_CLIENT_ADDR] = { .type = NLA_BINARY },
-	[SVCLB_LK_A_CLIENT_PORT] = { .type = NLA_U16 },
+	[SVCLB_LK_A_CLIENT_ADDR] = SVCLB_POLICY_ADDR,
+	[SVCLB_LK_A_CLIENT_PORT] = SVCLB_POLICY_PORT,
 };
 
 static const struct nla_policy svclb_policy[SVCLB_A_MAX + 1] = {
@@ -124,17 +173,6 @@ lost:
 	return 0;
 }
 
-/* The same test as GENL_UNS_ADMIN_PERM, with a message. */
-int svclb_check_perm(struct sk_buff *skb, struct net *net,
-		     struct netlink_ext_ack *extack)
-{
-	if (netlink_ns_capable(skb, net->user_ns, CAP_NET_ADMIN))
-		return 0;
-	NL_SET_ERR_MSG(extack,
-			   "CAP_NET_ADMIN in the namespace's user namespace is required");
-	return -EPERM;
-}
-
 /*
  * Whether a request of the socket @portid may change tables it saw at
  * generation @gen: they are still of it, or every change made since was
@@ -161,11 +199,7 @@ static int svclb_pre_doit(const struct genl_ops *ops, struct sk_buff *skb,
 	struct net *net = genl_info_net(info);
 	struct nlattr *gen = info->attrs[SVCLB_A_GENERATION];
 	struct svclb_net *sn = svclb_pernet(net);
-	int err;
 
-	err = svclb_check_perm(skb, net, info->extack);
-	if (err)
-		return err;
 	mutex_lock(&sn->lock);
 	if (gen && (ops->internal_flags & SVCLB_OP_CHANGE) &&
 	    !svclb_generation_ok(sn, info->snd_portid, nla_get_u32(gen))) {
@@ -306,11 +340,6 @@ int svclb_parse_svc_key(struct genl_info *info, struct nlattr **tb,
 		return -EINVAL;
 	}
 	key->port = htons(nla_get_u16(tb[SVCLB_SVC_A_PORT]));
-	if (!key->port) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[SVCLB_SVC_A_PORT],
-				    "service port must not be 0");
-		return -EINVAL;
-	}
 	return 0;
 }
 
@@ -319,6 +348,17 @@ bool svclb_addr_multicast(u8 family, const union svclb_addr *a)
 	if (family == AF_INET)
 		return ipv4_is_multicast(a->ip) || ipv4_is_lbcast(a->ip);
 	return ipv6_addr_is_multicast(&a->in6);
+}
+
+/*
+ * 127.0.0.0/8 or ::1: no packet to it leaves the node, and one translated
+ * to a backend elsewhere would carry a martian source.
+ */
+bool svclb_addr_loopback(u8 family, const union svclb_addr *a)
+{
+	if (family == AF_INET)
+		return ipv4_is_loopback(a->ip);
+	return ipv6_addr_loopback(&a->in6);
 }
 
 struct svclb_service *svclb_get_service(struct genl_info *info,
@@ -385,23 +425,6 @@ int svclb_parse_be(struct netlink_ext_ack *extack,
 		return -EINVAL;
 	}
 	spec->port = htons(nla_get_u16(tb[SVCLB_BE_A_PORT]));
-	if (!spec->port) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[SVCLB_BE_A_PORT],
-				    "backend port must not be 0");
-		return -EINVAL;
-	}
-	if (tb[SVCLB_BE_A_WEIGHT] &&
-	    nla_get_u32(tb[SVCLB_BE_A_WEIGHT]) > SVCLB_WEIGHT_MAX) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[SVCLB_BE_A_WEIGHT],
-				    "backend weight is above 65535");
-		return -ERANGE;
-	}
-	if (tb[SVCLB_BE_A_STATE] &&
-	    nla_get_u8(tb[SVCLB_BE_A_STATE]) > SVCLB_BE_STATE_MAX) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[SVCLB_BE_A_STATE],
-				    "unknown backend state");
-		return -EINVAL;
-	}
 	spec->weight = 1;
 	if (tb[SVCLB_BE_A_WEIGHT])
 		spec->weight = nla_get_u32(tb[SVCLB_BE_A_WEIGHT]);
@@ -483,81 +506,104 @@ int svclb_dump_svc_key(struct netlink_callback *cb, struct svclb_svc_key *key)
 	return svclb_parse_svc_key(&info, tb, key) ?: 1;
 }
 
-int svclb_dump_start(struct netlink_callback *cb)
-{
-	return svclb_check_perm(cb->skb, sock_net(cb->skb->sk), cb->extack);
-}
-
+/*
+ * Every command needs CAP_NET_ADMIN in the user namespace that owns the
+ * network namespace (GENL_UNS_ADMIN_PERM), dumps included: the core checks
+ * it before it parses anything, so a caller without it learns nothing from
+ * the policies' answers. Its refusal is a bare EPERM, without a message.
+ */
 static const struct genl_ops svclb_genl_ops[] = {
 	{
 		.cmd = SVCLB_CMD_SERVICE_NEW,
+		.flags = GENL_UNS_ADMIN_PERM,
 		.doit = svclb_nl_service_new,
 		.internal_flags = SVCLB_OP_CHANGE,
 	},
 	{
 		.cmd = SVCLB_CMD_SERVICE_SET,
+		.flags = GENL_UNS_ADMIN_PERM,
 		.doit = svclb_nl_service_set,
 		.internal_flags = SVCLB_OP_CHANGE,
 	},
 	{
 		.cmd = SVCLB_CMD_SERVICE_DEL,
+		.flags = GENL_UNS_ADMIN_PERM,
 		.doit = svclb_nl_service_del,
 		.internal_flags = SVCLB_OP_CHANGE,
 	},
 	{
 		.cmd = SVCLB_CMD_SERVICE_GET,
+		.flags = GENL_UNS_ADMIN_PERM,
 		.start = svclb_nl_service_dump_start,
 		.dumpit = svclb_nl_service_dump,
 		.done = svclb_nl_service_dump_done,
 	},
 	{
 		.cmd = SVCLB_CMD_BACKEND_NEW,
+		.flags = GENL_UNS_ADMIN_PERM,
 		.doit = svclb_nl_backend_new,
 		.internal_flags = SVCLB_OP_CHANGE,
 	},
 	{
 		.cmd = SVCLB_CMD_BACKEND_SET,
+		.flags = GENL_UNS_ADMIN_PERM,
 		.doit = svclb_nl_backend_set,
 		.internal_flags = SVCLB_OP_CHANGE,
 	},
 	{
 		.cmd = SVCLB_CMD_BACKEND_DEL,
+		.flags = GENL_UNS_ADMIN_PERM,
 		.doit = svclb_nl_backend_del,
 		.internal_flags = SVCLB_OP_CHANGE,
 	},
 	{
 		.cmd = SVCLB_CMD_FLUSH,
+		.flags = GENL_UNS_ADMIN_PERM,
 		.doit = svclb_nl_flush,
 		.internal_flags = SVCLB_OP_CHANGE,
 	},
 	{
 		.cmd = SVCLB_CMD_CONFIG_GET,
+		.flags = GENL_UNS_ADMIN_PERM,
 		.doit = svclb_nl_config_get,
 	},
 	{
 		.cmd = SVCLB_CMD_CONFIG_SET,
+		.flags = GENL_UNS_ADMIN_PERM,
 		.doit = svclb_nl_config_set,
 		.internal_flags = SVCLB_OP_CHANGE,
 	},
 	{
 		.cmd = SVCLB_CMD_LOOKUP,
+		.flags = GENL_UNS_ADMIN_PERM,
 		.doit = svclb_nl_lookup,
 	},
 	{
 		.cmd = SVCLB_CMD_FLOW_GET,
+		.flags = GENL_UNS_ADMIN_PERM,
 		.start = svclb_nl_flow_dump_start,
 		.dumpit = svclb_nl_flow_dump,
 		.done = svclb_nl_flow_dump_done,
 	},
 	{
 		.cmd = SVCLB_CMD_FLOW_DEL,
+		.flags = GENL_UNS_ADMIN_PERM,
 		.doit = svclb_nl_flow_del,
 		.internal_flags = SVCLB_OP_CHANGE,
 	},
 };
 
+/*
+ * Events carry the requests' attributes, the hash seed of CONFIG_SET
+ * included: only an administrator of the namespace may join, as only one
+ * may read the tables. The core checks CAP_NET_ADMIN in the user namespace
+ * that owns the socket's network namespace when a socket joins.
+ */
+#ifndef GENL_MCAST_CAP_NET_ADMIN
+#error "svclb needs GENL_MCAST_CAP_NET_ADMIN (Linux 6.7, and the stable updates of older kernels) to keep its events from unprivileged users"
+#endif
 static const struct genl_multicast_group svclb_mcgrps[] = {
-	{ .name = SVCLB_MCGRP_EVENTS },
+	{ .name = SVCLB_MCGRP_EVENTS, .flags = GENL_MCAST_CAP_NET_ADMIN },
 };
 
 struct genl_family svclb_genl_family __ro_after_init = {

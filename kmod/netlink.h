@@ -19,14 +19,13 @@ extern const struct nla_policy svclb_lk_policy[SVCLB_LK_A_MAX + 1];
 
 /* netlink.c */
 int svclb_notify(struct genl_info *info, int err);
-int svclb_check_perm(struct sk_buff *skb, struct net *net,
-		     struct netlink_ext_ack *extack);
 int svclb_explain(struct genl_info *info, int err);
 int svclb_get_addr(const struct nlattr *nla, u16 *family,
 		   union svclb_addr *addr);
 int svclb_parse_svc_key(struct genl_info *info, struct nlattr **tb,
 			struct svclb_svc_key *key);
 bool svclb_addr_multicast(u8 family, const union svclb_addr *a);
+bool svclb_addr_loopback(u8 family, const union svclb_addr *a);
 struct svclb_service *svclb_get_service(struct genl_info *info,
 					struct nlattr **tb);
 int svclb_parse_be(struct netlink_ext_ack *extack, const struct nlattr *nest,
@@ -37,7 +36,6 @@ int svclb_parse_backend(struct genl_info *info, struct nlattr **tb,
 int svclb_put_addr(struct sk_buff *skb, int type, u8 family,
 		   const union svclb_addr *addr);
 int svclb_put_svc_key(struct sk_buff *skb, const struct svclb_service *svc);
-int svclb_dump_start(struct netlink_callback *cb);
 int svclb_dump_svc_key(struct netlink_callback *cb, struct svclb_svc_key *key);
 
 /* nl_service.c */

@@ -84,50 +84,10 @@ int svclb_nl_config_set(struct sk_buff *skb, struct genl_info *info)
 			       svclb_cfg_policy, extack);
 	if (err)
 		return err;
-	/* Check everything before changing anything. */
-	if (tb[SVCLB_CFG_A_FLOWS]) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[SVCLB_CFG_A_FLOWS],
-				    "the number of flows is read-only");
-		return -EINVAL;
-	}
-	if (tb[SVCLB_CFG_A_AFFINITY_ENTRIES]) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[SVCLB_CFG_A_AFFINITY_ENTRIES],
-				    "the number of affinity entries is read-only");
-		return -EINVAL;
-	}
-	if (tb[SVCLB_CFG_A_GENERATION]) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[SVCLB_CFG_A_GENERATION],
-				    "the generation is read-only");
-		return -EINVAL;
-	}
-	for (i = 0; i < ARRAY_SIZE(svclb_cfg_timeouts); i++) {
-		struct nlattr *a = tb[svclb_cfg_timeouts[i][0]];
-
-		if (a && (!nla_get_u32(a) ||
-			  nla_get_u32(a) > SVCLB_TIMEOUT_MAX)) {
-			NL_SET_ERR_MSG_ATTR(extack, a,
-					    "timeout must be 1 to 2000000 seconds");
-			return -ERANGE;
-		}
-	}
-	if (tb[SVCLB_CFG_A_MAX_FLOWS] && !nla_get_u32(tb[SVCLB_CFG_A_MAX_FLOWS])) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[SVCLB_CFG_A_MAX_FLOWS],
-				    "the flow table bound must be at least 1");
-		return -ERANGE;
-	}
-	if (tb[SVCLB_CFG_A_MAX_SERVICES] &&
-	    !nla_get_u32(tb[SVCLB_CFG_A_MAX_SERVICES])) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[SVCLB_CFG_A_MAX_SERVICES],
-				    "max-services must be at least 1");
-		return -ERANGE;
-	}
-	if (tb[SVCLB_CFG_A_MAX_BACKENDS] &&
-	    (!nla_get_u32(tb[SVCLB_CFG_A_MAX_BACKENDS]) ||
-	     nla_get_u32(tb[SVCLB_CFG_A_MAX_BACKENDS]) > SVCLB_BACKENDS_MAX)) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[SVCLB_CFG_A_MAX_BACKENDS],
-				    "max-backends must be 1 to 65521");
-		return -ERANGE;
-	}
+	/*
+	 * The policy checked every value; only the mark and its mask are
+	 * checked together, before anything changes.
+	 */
 	if (tb[SVCLB_CFG_A_MASQ_MARK]) {
 		mark = nla_get_u32(tb[SVCLB_CFG_A_MASQ_MARK]);
 		mask = mark;

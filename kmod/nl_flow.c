@@ -71,11 +71,6 @@ static int svclb_parse_lookup(struct genl_info *info,
 		return -EAFNOSUPPORT;
 	}
 	t->sport = htons(nla_get_u16(tb[SVCLB_LK_A_CLIENT_PORT]));
-	if (!t->sport) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[SVCLB_LK_A_CLIENT_PORT],
-				    "client port must not be 0");
-		return -EINVAL;
-	}
 	t->dst = svc->key.addr;
 	t->dport = svc->key.port;
 	t->proto = svc->key.proto;
@@ -220,11 +215,7 @@ int svclb_nl_flow_dump_start(struct netlink_callback *cb)
 {
 	struct net *net = sock_net(cb->skb->sk);
 	struct svclb_nl_flow_dump *d;
-	int err;
 
-	err = svclb_check_perm(cb->skb, net, cb->extack);
-	if (err)
-		return err;
 	d = kzalloc(sizeof(*d), GFP_KERNEL);
 	if (!d)
 		return -ENOMEM;

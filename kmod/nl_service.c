@@ -27,41 +27,19 @@ static int svclb_parse_svc_opts(struct genl_info *info, struct nlattr **tb,
 			return -ENOENT;
 		}
 	}
-	if (tb[SVCLB_SVC_A_FLAGS]) {
+	if (tb[SVCLB_SVC_A_FLAGS])
 		*flags = nla_get_u32(tb[SVCLB_SVC_A_FLAGS]);
-		if (*flags & ~SVCLB_SVC_F_ALL) {
-			NL_SET_ERR_MSG_ATTR(info->extack, tb[SVCLB_SVC_A_FLAGS],
-					    "unknown service flag");
-			return -EINVAL;
-		}
-	}
 	return 0;
 }
 
 /* The optional session affinity of a service request; @timeout in jiffies. */
-static int svclb_parse_svc_affinity(struct genl_info *info, struct nlattr **tb,
-				    u8 *affinity, u32 *timeout)
+static void svclb_parse_svc_affinity(struct nlattr **tb, u8 *affinity,
+				     u32 *timeout)
 {
-	struct nlattr *a = tb[SVCLB_SVC_A_AFFINITY_TIMEOUT];
-
-	if (tb[SVCLB_SVC_A_AFFINITY]) {
+	if (tb[SVCLB_SVC_A_AFFINITY])
 		*affinity = nla_get_u8(tb[SVCLB_SVC_A_AFFINITY]);
-		if (*affinity > SVCLB_AFFINITY_MAX) {
-			NL_SET_ERR_MSG_ATTR(info->extack,
-					    tb[SVCLB_SVC_A_AFFINITY],
-					    "unknown session affinity");
-			return -EINVAL;
-		}
-	}
-	if (a) {
-		if (!nla_get_u32(a) || nla_get_u32(a) > SVCLB_TIMEOUT_MAX) {
-			NL_SET_ERR_MSG_ATTR(info->extack, a,
-					    "affinity timeout must be 1 to 2000000 seconds");
-			return -ERANGE;
-		}
-		*timeout = nla_get_u32(a) * HZ;
-	}
-	return 0;
+	if (tb[SVCLB_SVC_A_AFFINITY_TIMEOUT])
+		*timeout = nla_get_u32(tb[SVCLB_SVC_A_AFFINITY_TIMEOUT]) * HZ;
 }
 
 static void svclb_set_affinity(struct svclb_service *svc, u8 affinity,
@@ -233,15 +211,13 @@ int svclb_nl_service_new(struct sk_buff *skb, struct genl_info *info)
 	err = svclb_parse_svc_opts(info, tb, &conf.sched, &conf.flags);
 	if (err)
 		return err;
-	if (svclb_addr_multicast(key.family, &key.addr)) {
+	if (svclb_addr_multicast(key.family, &key.addr) ||
+	    svclb_addr_loopback(key.family, &key.addr)) {
 		NL_SET_ERR_MSG_ATTR(info->extack, tb[SVCLB_SVC_A_ADDR],
-				    "service address must be unicast, or 0.0.0.0 or :: for a node port");
+				    "service address must be unicast and not loopback, or 0.0.0.0 or :: for a node port");
 		return -EINVAL;
 	}
-	err = svclb_parse_svc_affinity(info, tb, &conf.affinity,
-				       &conf.affinity_timeout);
-	if (err)
-		return err;
+	svclb_parse_svc_affinity(tb, &conf.affinity, &conf.affinity_timeout);
 	if (nla_get_flag(tb[SVCLB_SVC_A_BACKENDS_MORE]) &&
 	    svclb_service_lookup(sn, &key)) {
 		NL_SET_ERR_MSG(info->extack, "service already exists");
@@ -312,9 +288,7 @@ int svclb_nl_service_set(struct sk_buff *skb, struct genl_info *info)
 	err = svclb_parse_svc_opts(info, tb, &sched, &flags);
 	if (err)
 		return err;
-	err = svclb_parse_svc_affinity(info, tb, &affinity, &timeout);
-	if (err)
-		return err;
+	svclb_parse_svc_affinity(tb, &affinity, &timeout);
 	/* The only change that can fail comes first. */
 	if (tb[SVCLB_SVC_A_BACKENDS] || tb[SVCLB_SVC_A_BACKENDS_FROM] ||
 	    tb[SVCLB_SVC_A_BACKENDS_MORE])
@@ -563,11 +537,7 @@ cancel:
 int svclb_nl_service_dump_start(struct netlink_callback *cb)
 {
 	struct svclb_svc_dump *d;
-	int err;
 
-	err = svclb_dump_start(cb);
-	if (err)
-		return err;
 	d = kzalloc(sizeof(*d), GFP_KERNEL);
 	if (!d)
 		return -ENOMEM;

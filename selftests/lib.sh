@@ -118,12 +118,18 @@ bg() {
 }
 
 topo_cleanup() {
-	local ns
-	local pid
-	# A function run in the background is a subshell: end its children too.
+	local ns pid kids
+	# Every step, whatever fails before it: callers may run with set -e.
+	local -
+	set +e
+	# A function run in the background is a subshell waiting for its
+	# command: end the subshell first, then its children. Ended the other way
+	# round, the subshell reports its child's death ("Terminated").
 	for pid in "${BG_PIDS[@]}"; do
-		pkill -P "$pid" 2>/dev/null
+		kids=$(pgrep -P "$pid")
 		kill "$pid" 2>/dev/null
+		# shellcheck disable=SC2086 # a list of pids
+		[[ -n $kids ]] && kill $kids 2>/dev/null
 	done
 	wait 2>/dev/null
 	for ns in "${NS_C:-}" "${NS_N:-}" "${NS_B:-}"; do

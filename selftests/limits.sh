@@ -36,12 +36,12 @@ check "defaults: 65536 services, 65521 backends per service" \
 	test "$(cfg $A max-services)/$(cfg $A max-backends)" = 65536/65521
 
 out=$(in_a config max-services 0 2>&1)
-check "max-services 0 refused: $out" grep -q "max-services must be at least 1" <<<"$out"
+check "max-services 0 refused: $out" grep -q "max-services: integer out of range (1 to 4294967295)" <<<"$out"
 out=$(in_a config max-flows 5 max-backends 65522 2>&1)
 check "max-backends 65522 refused, and nothing of the request applied: $out" \
-	test "$(grep -c 'max-backends must be 1 to 65521' <<<"$out")/$(cfg $A max-flows)" = 1/1048576
+	test "$(grep -c 'max-backends: integer out of range (1 to 65521)' <<<"$out")/$(cfg $A max-flows)" = 1/1048576
 out=$(in_a config max-backends 0 2>&1)
-check "max-backends 0 refused" grep -q "max-backends must be 1 to 65521" <<<"$out"
+check "max-backends 0 refused" grep -q "max-backends: integer out of range (1 to 65521)" <<<"$out"
 
 in_a config max-services 3 max-backends 2
 check "config sets both bounds" \

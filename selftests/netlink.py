@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 """Netlink API checks, run in a namespace of their own: every malformed or
 refused request fails with its own extack message and changes nothing;
+values the policies do not allow are refused by the genetlink core, which
+names the policy's range;
 dumps split large services, resume, and flag interruption; backend sets
 larger than one attribute arrive in parts and apply at once; a request made
 for a generation of the tables that another socket changed is refused."""
@@ -11,9 +13,12 @@ import sys
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0] + "/lib")
 from genl import (A_BACKEND, A_CONFIG, A_FLOW, A_GENERATION, A_LOOKUP,
-                  A_SERVICE, A_STATS, BE_ADDR, BE_PORT, BE_STATE, BE_STATS, BE_WEIGHT,
-                  CFG_AFFINITY_ENTRIES, CFG_GENERATION, CFG_MAX_BACKENDS,
-                  CFG_SEED, CMD, LK_CLIENT_ADDR, LK_CLIENT_PORT, LK_HASH,
+                  A_SERVICE, A_STATS, BE_ADDR, BE_PORT, BE_STATE, BE_STATS,
+                  BE_WEIGHT, CFG_AFFINITY_ENTRIES, CFG_GENERATION,
+                  CFG_MAX_BACKENDS, CFG_SEED, CMD, LK_CLIENT_ADDR,
+                  LK_CLIENT_PORT, LK_HASH,
+                  NL_POLICY_TYPE_ATTR_MAX_LENGTH, NL_POLICY_TYPE_ATTR_MAX_VALUE_U,
+                  NL_POLICY_TYPE_ATTR_MIN_LENGTH, NL_POLICY_TYPE_ATTR_MIN_VALUE_U,
                   NLM_F_ACK_TLVS, NLM_F_DUMP, NLM_F_DUMP_INTR, NLMSG_DONE,
                   NLMSGERR_ATTR_MSG, SVC_ADDR, SVC_AFFINITY,
                   SVC_AFFINITY_TIMEOUT, SVC_FAMILY, SVC_BACKENDS,
@@ -83,12 +88,22 @@ REFUSED = [
     ("IPv4 backend for an IPv6 service", "BACKEND_NEW",
      svc(*svc_key("fd00::10")) + be(*BE), 97,
      "backend address family differs from the service's"),
+    ("loopback IPv4 service", "SERVICE_NEW", svc(*svc_key("127.0.0.53")), 22,
+     "service address must be unicast and not loopback"),
+    ("loopback IPv6 service", "SERVICE_NEW", svc(*svc_key("::1")), 22,
+     "service address must be unicast and not loopback"),
+    ("multicast service", "SERVICE_NEW", svc(*svc_key("224.0.0.10")), 22,
+     "service address must be unicast and not loopback"),
     ("ICMP service", "SERVICE_NEW", svc(FAM, u8(SVC_PROTO, 1), ADDR, PORT), 93,
      "protocol must be TCP, UDP or SCTP"),
-    ("service port 0", "SERVICE_NEW", svc(FAM, PROTO, ADDR, u16(SVC_PORT, 0)),
-     22, "service port must not be 0"),
     ("unknown service flag", "SERVICE_NEW",
-     svc(*svc_key(port=81), u32(SVC_FLAGS, 0x80)), 22, "unknown service flag"),
+     svc(*svc_key(port=81), u32(SVC_FLAGS, 0x80)), 22, "reserved bit set"),
+    ("service address of 5 to 15 bytes", "SERVICE_NEW",
+     svc(FAM, PROTO, attr(SVC_ADDR, bytes(8)), PORT), 22,
+     "service address length does not match its family"),
+    ("backend address of 5 to 15 bytes", "BACKEND_NEW",
+     svc(*KEY) + be(attr(BE_ADDR, bytes(15)), u16(BE_PORT, 8080)), 22,
+     "backend address must be 4 (IPv4) or 16 (IPv6) bytes long"),
     ("unknown scheduler", "SERVICE_NEW",
      svc(*svc_key(port=81), string(SVC_SCHED, "nope")), 2,
      "unknown scheduler"),
@@ -126,10 +141,6 @@ REFUSED = [
     ("backend listed twice", "SERVICE_SET",
      svc(*KEY, nest(SVC_BACKENDS, be(*BE), be(*BE2), be(*BE2))), 22,
      "backend listed twice"),
-    ("backend list with a port 0", "SERVICE_SET",
-     svc(*KEY, nest(SVC_BACKENDS, be(*BE2),
-                    be(addr(BE_ADDR, "10.0.2.3"), u16(BE_PORT, 0)))), 22,
-     "backend port must not be 0"),
     ("backend list with an entry without address", "SERVICE_SET",
      svc(*KEY, nest(SVC_BACKENDS, be(*BE2), be(u16(BE_PORT, 80)))), 22,
      "missing backend address"),
@@ -137,12 +148,6 @@ REFUSED = [
      svc(*KEY, nest(SVC_BACKENDS, be(addr(BE_ADDR, "fd00::2"),
                                      u16(BE_PORT, 80)))), 97,
      "backend address family differs from the service's"),
-    ("backend list with a weight of 70000", "SERVICE_SET",
-     svc(*KEY, nest(SVC_BACKENDS, be(*BE2, u32(BE_WEIGHT, 70000)))), 34,
-     "backend weight is above 65535"),
-    ("backend list with an unknown state", "SERVICE_SET",
-     svc(*KEY, nest(SVC_BACKENDS, be(*BE2, u8(BE_STATE, 2)))), 22,
-     "unknown backend state"),
     ("backend list with statistics", "SERVICE_SET",
      svc(*KEY, nest(SVC_BACKENDS, be(*BE2, nest(BE_STATS)))), 22,
      "statistics are read-only"),
@@ -151,17 +156,6 @@ REFUSED = [
      "Unknown attribute type"),
     ("backend list without NLA_F_NESTED", "SERVICE_SET",
      svc(*KEY, attr(SVC_BACKENDS, be(*BE2))), 22, "NLA_F_NESTED is missing"),
-    ("unknown backend state", "BACKEND_NEW",
-     svc(*KEY) + be(*BE2, u8(BE_STATE, 7)), 22, "unknown backend state"),
-    ("unknown session affinity", "SERVICE_NEW",
-     svc(*svc_key(port=81), u8(SVC_AFFINITY, 2)), 22,
-     "unknown session affinity"),
-    ("affinity timeout 0", "SERVICE_SET",
-     svc(*KEY, u8(SVC_AFFINITY, 1), u32(SVC_AFFINITY_TIMEOUT, 0)), 34,
-     "affinity timeout must be 1 to 2000000 seconds"),
-    ("affinity timeout 2000001", "SERVICE_NEW",
-     svc(*svc_key(port=81), u32(SVC_AFFINITY_TIMEOUT, 2000001)), 34,
-     "affinity timeout must be 1 to 2000000 seconds"),
     ("unknown top-level attribute", "SERVICE_NEW",
      svc(*svc_key(port=81)) + u32(9, 1), 22, "Unknown attribute type"),
     ("backend without attributes", "BACKEND_NEW", svc(*KEY), 22,
@@ -172,19 +166,9 @@ REFUSED = [
      svc(*KEY) + be(u16(BE_PORT, 8080)), 22, "missing backend address"),
     ("backend without port", "BACKEND_NEW",
      svc(*KEY) + be(addr(BE_ADDR, "10.0.2.2")), 22, "missing backend port"),
-    ("backend address of 3 bytes", "BACKEND_NEW",
-     svc(*KEY) + be(attr(BE_ADDR, b"\x0a\0\x02"), u16(BE_PORT, 8080)), 22,
-     "backend address must be 4 (IPv4) or 16 (IPv6) bytes long"),
     ("IPv6 backend for an IPv4 service", "BACKEND_NEW",
      svc(*KEY) + be(addr(BE_ADDR, "fd00::2"), u16(BE_PORT, 8080)), 97,
      "backend address family differs from the service's"),
-    ("backend port 0", "BACKEND_NEW",
-     svc(*KEY) + be(addr(BE_ADDR, "10.0.2.2"), u16(BE_PORT, 0)), 22,
-     "backend port must not be 0"),
-    ("backend weight 70000", "BACKEND_NEW",
-     svc(*KEY) + be(addr(BE_ADDR, "10.0.2.2"), u16(BE_PORT, 8080),
-                    u32(BE_WEIGHT, 70000)), 34,
-     "backend weight is above 65535"),
     ("backend statistics in a request", "BACKEND_NEW",
      svc(*KEY) + be(addr(BE_ADDR, "10.0.2.2"), u16(BE_PORT, 8080),
                     nest(BE_STATS)), 22, "statistics are read-only"),
@@ -196,9 +180,6 @@ REFUSED = [
     ("deleting an unknown backend", "BACKEND_DEL",
      svc(*KEY) + be(addr(BE_ADDR, "10.0.2.9"), u16(BE_PORT, 8080)), 2,
      "no such backend"),
-    ("changing a weight beyond the maximum", "BACKEND_SET",
-     svc(*KEY) + be(*BE, u32(BE_WEIGHT, 65536)), 34,
-     "backend weight is above 65535"),
     ("seed of 4 bytes", "CONFIG_SET", nest(A_CONFIG, u32(CFG_SEED, 1)), 22,
      "invalid attribute length"),
     ("lookup without the client", "LOOKUP", svc(*KEY), 22,
@@ -212,8 +193,6 @@ REFUSED = [
     ("lookup without client port", "LOOKUP",
      svc(*KEY) + lk(addr(LK_CLIENT_ADDR, "10.0.1.2")), 22,
      "missing client port"),
-    ("lookup from client port 0", "LOOKUP",
-     lookup_request(KEY, "10.0.1.2", 0), 22, "client port must not be 0"),
     ("lookup from an IPv6 client to an IPv4 service", "LOOKUP",
      lookup_request(KEY, "fd00:1::2", 40000), 97,
      "client address family differs from the service's"),
@@ -232,6 +211,77 @@ REFUSED = [
      svc(FAM, PROTO, ADDR), 22, "missing service port"),
     ("flows in a request", "FLOW_DEL", attr(A_FLOW, b""), 22,
      "flows are read-only"),
+]
+
+
+# Values the policies do not allow: (name, command, payload, errno, message,
+# what the policy of the refused attribute says: (minimum, maximum) value,
+# or {NL_POLICY_TYPE_ATTR_*: value}).
+TOO_SHORT, TOO_LONG = NL_POLICY_TYPE_ATTR_MIN_LENGTH, NL_POLICY_TYPE_ATTR_MAX_LENGTH
+OUT_OF_RANGE = "integer out of range"
+SIZE_OUT_OF_RANGE = "binary attribute size out of range"
+ADDR_LENGTHS = {TOO_SHORT: 4, TOO_LONG: 16}
+POLICY_REFUSED = [
+    ("service port 0", "SERVICE_NEW", svc(FAM, PROTO, ADDR, u16(SVC_PORT, 0)),
+     34, OUT_OF_RANGE, (1, 65535)),
+    ("service address of 17 bytes", "SERVICE_NEW",
+     svc(FAM, PROTO, attr(SVC_ADDR, bytes(17)), PORT), 34, SIZE_OUT_OF_RANGE,
+     ADDR_LENGTHS),
+    ("scheduler name of 16 bytes", "SERVICE_NEW",
+     svc(*svc_key(port=81), string(SVC_SCHED, "x" * 16)), 22,
+     "Attribute failed policy validation", {TOO_LONG: 15}),
+    ("unknown session affinity", "SERVICE_NEW",
+     svc(*svc_key(port=81), u8(SVC_AFFINITY, 2)), 34, OUT_OF_RANGE, (0, 1)),
+    ("affinity timeout 0", "SERVICE_SET",
+     svc(*KEY, u8(SVC_AFFINITY, 1), u32(SVC_AFFINITY_TIMEOUT, 0)), 34,
+     OUT_OF_RANGE, (1, 2000000)),
+    ("affinity timeout 2000001", "SERVICE_NEW",
+     svc(*svc_key(port=81), u32(SVC_AFFINITY_TIMEOUT, 2000001)), 34,
+     OUT_OF_RANGE, (1, 2000000)),
+    ("a part of a backend set beyond 65521", "SERVICE_SET",
+     svc(*KEY, nest(SVC_BACKENDS, be(*BE2)), u32(SVC_BACKENDS_FROM, 65522)),
+     34, OUT_OF_RANGE, (0, 65521)),
+    ("backend list with a port 0", "SERVICE_SET",
+     svc(*KEY, nest(SVC_BACKENDS, be(*BE2),
+                    be(addr(BE_ADDR, "10.0.2.3"), u16(BE_PORT, 0)))), 34,
+     OUT_OF_RANGE, (1, 65535)),
+    ("backend list with a weight of 70000", "SERVICE_SET",
+     svc(*KEY, nest(SVC_BACKENDS, be(*BE2, u32(BE_WEIGHT, 70000)))), 34,
+     OUT_OF_RANGE, (0, 65535)),
+    ("backend list with an unknown state", "SERVICE_SET",
+     svc(*KEY, nest(SVC_BACKENDS, be(*BE2, u8(BE_STATE, 2)))), 34,
+     OUT_OF_RANGE, (0, 1)),
+    ("unknown backend state", "BACKEND_NEW",
+     svc(*KEY) + be(*BE2, u8(BE_STATE, 7)), 34, OUT_OF_RANGE, (0, 1)),
+    ("backend address of 3 bytes", "BACKEND_NEW",
+     svc(*KEY) + be(attr(BE_ADDR, b"\x0a\0\x02"), u16(BE_PORT, 8080)), 34,
+     SIZE_OUT_OF_RANGE, ADDR_LENGTHS),
+    ("backend port 0", "BACKEND_NEW",
+     svc(*KEY) + be(addr(BE_ADDR, "10.0.2.2"), u16(BE_PORT, 0)), 34,
+     OUT_OF_RANGE, (1, 65535)),
+    ("backend weight 70000", "BACKEND_NEW",
+     svc(*KEY) + be(addr(BE_ADDR, "10.0.2.2"), u16(BE_PORT, 8080),
+                    u32(BE_WEIGHT, 70000)), 34, OUT_OF_RANGE, (0, 65535)),
+    ("changing a weight beyond the maximum", "BACKEND_SET",
+     svc(*KEY) + be(*BE, u32(BE_WEIGHT, 65536)), 34, OUT_OF_RANGE,
+     (0, 65535)),
+    ("timeout 0", "CONFIG_SET", nest(A_CONFIG, u32(1, 0)), 34, OUT_OF_RANGE,
+     (1, 2000000)),
+    ("timeout 2000001", "CONFIG_SET", nest(A_CONFIG, u32(4, 2000001)), 34,
+     OUT_OF_RANGE, (1, 2000000)),
+    ("max-flows 0", "CONFIG_SET", nest(A_CONFIG, u32(6, 0)), 34,
+     OUT_OF_RANGE, (1, 0xffffffff)),
+    ("max-services 0", "CONFIG_SET", nest(A_CONFIG, u32(13, 0)), 34,
+     OUT_OF_RANGE, (1, 0xffffffff)),
+    ("max-backends 65522", "CONFIG_SET",
+     nest(A_CONFIG, u32(CFG_MAX_BACKENDS, 65522)), 34, OUT_OF_RANGE,
+     (1, 65521)),
+    ("lookup from client port 0", "LOOKUP",
+     lookup_request(KEY, "10.0.1.2", 0), 34, OUT_OF_RANGE, (1, 65535)),
+    ("lookup from a client address of 2 bytes", "LOOKUP",
+     svc(*KEY) + lk(attr(LK_CLIENT_ADDR, b"\x0a\0"),
+                    u16(LK_CLIENT_PORT, 40000)), 34, SIZE_OUT_OF_RANGE,
+     ADDR_LENGTHS),
 ]
 
 
@@ -496,11 +546,20 @@ def main():
         check(f"refused: {name}: \"{want_msg}\"",
               err == want_err and msg and want_msg in msg,
               f"got errno {err} \"{msg}\"")
-    err, msg = g.try_request(CMD["CONFIG_SET"], nest(
-        A_CONFIG, u32(CFG_AFFINITY_ENTRIES, 1)))
-    check("refused: setting the number of affinity entries",
-          err == 22 and "the number of affinity entries is read-only" in msg,
-          f"got errno {err} \"{msg}\"")
+    for name, cmd, payload, want_err, want_msg, want_pol in POLICY_REFUSED:
+        if isinstance(want_pol, tuple):
+            want_pol = {NL_POLICY_TYPE_ATTR_MIN_VALUE_U: want_pol[0],
+                        NL_POLICY_TYPE_ATTR_MAX_VALUE_U: want_pol[1]}
+        err, msg, pol = g.try_request_policy(CMD[cmd], payload)
+        got = {t: pol.get(t) for t in want_pol}
+        check(f"refused by the policy: {name}: \"{want_msg}\", {want_pol}",
+              err == want_err and msg == want_msg and got == want_pol,
+              f"got errno {err} \"{msg}\", policy {pol}")
+    for what, t in (("flows", 7), ("affinity entries", CFG_AFFINITY_ENTRIES)):
+        err, msg = g.try_request(CMD["CONFIG_SET"], nest(A_CONFIG, u32(t, 1)))
+        check(f"refused: setting the number of {what}",
+              err == 22 and msg == f"the number of {what} is read-only",
+              f"got errno {err} \"{msg}\"")
     check("refused requests changed nothing", dump_services(g) == before)
 
     # The seed round-trips; lookup answers without changing anything.

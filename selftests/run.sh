@@ -10,9 +10,11 @@
 cd "$(dirname "$0")" || exit 1
 source ./lib.sh
 
-# Tests that load nf_conntrack run last but one: it cannot be unloaded
-# again. The benchmark smoke run, which loads IPVS and nf_tables, is last.
+# loading.sh runs first, before another test loads what svclb needs (it
+# unloads it, unless something uses it). Tests that load nf_conntrack run
+# last but one: it cannot be unloaded again. The benchmark smoke run, which loads IPVS and nf_tables, is last.
 TESTS=(
+	"loading.sh"
 	"module_selftest.sh"
 	"netlink.sh"
 	"nlfuzz.sh"

@@ -32,12 +32,12 @@ refused() {
 }
 
 refused 1 "svcadm: service already exists" service add tcp $VIP:80
-refused 1 "svcadm: unknown service flag" service add tcp $VIP:81 flags 0x80
+refused 1 "svcadm: service flags: reserved bit set" service add tcp $VIP:81 flags 0x80
 refused 1 "svcadm: unknown scheduler" service add tcp $VIP:81 sched nope
 refused 1 "svcadm: no such service" service del udp $VIP:80
 refused 1 "svcadm: backend address family differs from the service's" \
 	backend add tcp $VIP:80 "[fd00::1]:80"
-refused 1 "svcadm: backend weight is above 65535" \
+refused 1 "svcadm: backend weight: integer out of range (0 to 65535)" \
 	backend add tcp $VIP:80 10.0.2.2:8080 weight 70000
 refused 1 "svcadm: backend already exists" backend add tcp $VIP:80 10.0.2.1:8080
 refused 1 "svcadm: no such backend" backend del tcp $VIP:80 10.0.2.9:8080
@@ -45,9 +45,9 @@ refused 2 "port" service add tcp $VIP:0
 refused 2 "Usage" backend add tcp $VIP:80
 refused 1 "svcadm: backend listed twice" \
 	service set tcp $VIP:80 backends 10.0.2.2:8080,10.0.2.1:8080,10.0.2.2:8080
-refused 1 "svcadm: backend weight is above 65535" \
+refused 1 "svcadm: backend weight: integer out of range (0 to 65535)" \
 	service set tcp $VIP:80 backends 10.0.2.1:8080,10.0.2.2:8080/weight=70000
-refused 1 "svcadm: affinity timeout must be 1 to 2000000 seconds" \
+refused 1 "svcadm: affinity timeout: integer out of range (1 to 2000000)" \
 	service set tcp $VIP:80 affinity client-ip timeout 0
 
 out=$(svcadm_n -j service del udp $VIP:80)

@@ -35,10 +35,10 @@ check "config sets several values at once" \
 	test "$(cfg timeout-udp)/$(cfg timeout-tcp-closing)/$(cfg timeout-sctp)" = 4/4/99
 check "plain output: one KEY VALUE per line" grep -qx "timeout-sctp 99" <<<"$(svcadm_n config)"
 out=$(svcadm_n config timeout-tcp 0 2>&1)
-check "timeout 0 refused with the kernel's message" grep -q "timeout must be 1 to 2000000 seconds" <<<"$out"
+check "timeout 0 refused with the kernel's message" grep -q "timeout-tcp: integer out of range (1 to 2000000)" <<<"$out"
 out=$(svcadm_n config timeout-udp 5 max-flows 0 2>&1)
 check "max-flows 0 refused, and nothing of the request applied" \
-	test "$(grep -c 'at least 1' <<<"$out")/$(cfg timeout-udp)" = 1/4
+	test "$(grep -c 'max-flows: integer out of range' <<<"$out")/$(cfg timeout-udp)" = 1/4
 
 svcadm_n service add udp "$(ep $VIP 53)"
 svcadm_n service add tcp "$(ep $VIP 80)"

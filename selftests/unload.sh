@@ -1,7 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # rmmod while TCP and UDP traffic flows through VIPs, insmod again, and the
-# traffic flows again; the kernel reports nothing.
+# traffic flows again; the kernel reports nothing. The last rmmod is traced:
+# each namespace's hooks go, then an RCU grace period passes (a packet in a
+# hook is in an RCU read-side section), then its tables are freed.
 source "$(dirname "$0")/lib.sh"
 
 # usage: unload.sh [--cycles N]   (default 5)
@@ -12,7 +14,7 @@ while (($#)); do
 	*) echo "usage: $0 [--cycles N]" >&2; exit 2 ;;
 	esac
 done
-plan $((CYCLES * 2 + 2))
+plan $((CYCLES * 2 + 3))
 dir=$(mktemp -d)
 trap 'topo_cleanup; rm -rf "$dir"' EXIT
 dmesg_mark
@@ -58,7 +60,38 @@ for i in $(seq "$CYCLES"); do
 		<<<"[$(<"$dir/tcp"), $(<"$dir/udp")]"
 done
 active=$(svcadm_n list -j | json_get "sum(s['stats']['active_flows'] for s in d['services'])")
+
+# Kprobe events, named after what they mark, record in the trace buffer
+# when rmmod's task unregisters a namespace's hooks, waits for a grace
+# period, and enters a namespace's exit, which frees its tables.
+T=/sys/kernel/tracing
+PROBES=(
+	"p:svclb_unload/hooks_removed svclb:svclb_hooks_net_exit"
+	"p:svclb_unload/grace_period synchronize_rcu"
+	"p:svclb_unload/net_exit svclb:svclb_net_exit"
+)
+traced=1
+for p in "${PROBES[@]}"; do
+	echo "$p" 2>/dev/null >>$T/kprobe_events || traced=0
+done
+((traced)) && echo >$T/trace && echo 1 >$T/events/svclb_unload/enable
 rmmod svclb
 check "final rmmod with $active flows in the table" test $? = 0 -a "${active:-0}" -gt 0
+if ((traced)); then
+	echo 0 >$T/events/svclb_unload/enable
+	order=$(sed -n 's/^ *rmmod-[0-9]* .* \(hooks_removed\|grace_period\|net_exit\): .*/\1/p' $T/trace)
+	diag "in rmmod: $(uniq -c <<<"$order" | xargs)"
+	# Every hooks_removed, then a grace_period, then every net_exit.
+	check "each namespace's hooks removed, then a grace period, then its tables freed" \
+		awk '{ e[NR] = $0 } /hooks_removed/ { h = NR; nh++ } /net_exit/ { if (!x) x = NR; nx++ }
+			END { for (i = h + 1; i < x; i++) g += e[i] == "grace_period"
+			      exit !(nh > 1 && nh == nx && h < x && g) }' <<<"$order"
+else
+	ok "# SKIP no kprobe events in this kernel"
+fi
+for p in "${PROBES[@]}"; do
+	p=${p%% *}
+	echo "-:${p#p:}" 2>/dev/null >>$T/kprobe_events
+done
 check "no BUG, WARNING, Oops or leak report in the kernel log" dmesg_clean
 finish

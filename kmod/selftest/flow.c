@@ -122,6 +122,7 @@ bool __init svclb_flow_selftest(void)
 		return false;
 	}
 	if (svclb_service_net_init(sn)) {
+		svclb_gc_net_exit(sn);
 		svclb_flow_net_exit(sn);
 		svclb_affinity_net_exit(sn);
 		kfree(sn);

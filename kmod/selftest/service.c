@@ -160,8 +160,8 @@ bool __init svclb_service_selftest(void)
 	mutex_unlock(&sn->lock);
 
 	svclb_service_net_exit(sn);
-	svclb_gc_net_exit(sn);
 err_flow:
+	svclb_gc_net_exit(sn);
 	svclb_flow_net_exit(sn);
 err_affinity:
 	svclb_affinity_net_exit(sn);

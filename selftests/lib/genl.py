@@ -25,11 +25,21 @@ NLA_F_NESTED = 0x8000
 NLMSG_ERROR = 2
 NLMSG_DONE = 3
 NLMSGERR_ATTR_MSG = 1
+NLMSGERR_ATTR_POLICY = 4
+# In NLMSGERR_ATTR_POLICY: what the policy of the refused attribute allows.
+NL_POLICY_TYPE_ATTR_MIN_VALUE_U = 4
+NL_POLICY_TYPE_ATTR_MAX_VALUE_U = 5
+NL_POLICY_TYPE_ATTR_MIN_LENGTH = 6
+NL_POLICY_TYPE_ATTR_MAX_LENGTH = 7
 
 GENL_ID_CTRL = 0x10
 CTRL_CMD_GETFAMILY = 3
 CTRL_ATTR_FAMILY_ID = 1
 CTRL_ATTR_FAMILY_NAME = 2
+CTRL_ATTR_MCAST_GROUPS = 7
+CTRL_ATTR_MCAST_GRP_NAME = 1
+CTRL_ATTR_MCAST_GRP_ID = 2
+NETLINK_ADD_MEMBERSHIP = 1
 
 # include/uapi/linux/svclb.h
 CMD = dict(SERVICE_NEW=1, SERVICE_SET=2, SERVICE_DEL=3, SERVICE_GET=4,
@@ -105,10 +115,13 @@ def parse_attrs(data):
 
 
 class NetlinkError(Exception):
-    def __init__(self, err, msg):
+    def __init__(self, err, msg, policy=None):
         super().__init__(f"{os.strerror(err)}: {msg}")
         self.errno = err
         self.msg = msg
+        # The genetlink core's refusals by policy: {NL_POLICY_TYPE_ATTR_*:
+        # value} of the policy the attribute failed.
+        self.policy = policy or {}
 
 
 class Genl:
@@ -121,12 +134,25 @@ class Genl:
         self.sock.setsockopt(SOL_NETLINK, NETLINK_EXT_ACK, 1)
         self.seq = 0
         self.family = GENL_ID_CTRL
+        # The multicast groups of the family: {name: id}.
+        self.groups = {}
         reply = self.request(CTRL_CMD_GETFAMILY,
                              string(CTRL_ATTR_FAMILY_NAME, name), flags=0,
                              version=1)
         for atype, val in parse_attrs(reply[0][1][4:]):
             if atype == CTRL_ATTR_FAMILY_ID:
                 self.family = struct.unpack("=H", val)[0]
+            elif atype == CTRL_ATTR_MCAST_GROUPS:
+                for _, grp in parse_attrs(val):
+                    g = dict(parse_attrs(grp))
+                    self.groups[g[CTRL_ATTR_MCAST_GRP_NAME].rstrip(b"\0")
+                                .decode()] = struct.unpack(
+                                    "=I", g[CTRL_ATTR_MCAST_GRP_ID])[0]
+
+    def join(self, group):
+        """Join the multicast group @group (its name)."""
+        self.sock.setsockopt(SOL_NETLINK, NETLINK_ADD_MEMBERSHIP,
+                             self.groups[group])
 
     def send(self, cmd, payload=b"", flags=NLM_F_ACK, version=1):
         self.seq += 1
@@ -149,23 +175,28 @@ class Genl:
                     err = -struct.unpack_from("=i", msg)[0]
                     if not err:
                         return
-                    raise NetlinkError(err, self._extack(msg, mflags))
+                    raise NetlinkError(err, *self._extack(msg, mflags))
                 yield mflags, msg
                 if not mflags & NLM_F_MULTI:
                     return
 
     @staticmethod
     def _extack(msg, flags):
+        """The message and the policy of an NLMSG_ERROR's extended ack."""
         if not flags & NLM_F_ACK_TLVS:
-            return ""
+            return "", {}
         # struct nlmsgerr: error, then the request's header (and payload
         # unless capped), then the TLVs.
         olen = struct.unpack_from("=I", msg, 4)[0]
         off = 4 + (16 if flags & NLM_F_CAPPED else olen)
+        text, policy = "", {}
         for atype, val in parse_attrs(msg[(off + 3) & ~3:]):
             if atype == NLMSGERR_ATTR_MSG:
-                return val.rstrip(b"\0").decode()
-        return ""
+                text = val.rstrip(b"\0").decode()
+            elif atype == NLMSGERR_ATTR_POLICY:
+                policy = {t: int.from_bytes(v, "little")
+                          for t, v in parse_attrs(val)}
+        return text, policy
 
     def request(self, cmd, payload=b"", flags=NLM_F_ACK, version=1):
         self.send(cmd, payload, flags, version)
@@ -173,11 +204,16 @@ class Genl:
 
     def try_request(self, cmd, payload=b""):
         """(errno, extack message) of a request; (0, "") on success."""
+        return self.try_request_policy(cmd, payload)[:2]
+
+    def try_request_policy(self, cmd, payload=b""):
+        """(errno, extack message, policy) of a request: as try_request(),
+        and the policy of the attribute the genetlink core refused."""
         try:
             self.request(cmd, payload)
-            return 0, ""
+            return 0, "", {}
         except NetlinkError as e:
-            return e.errno, e.msg
+            return e.errno, e.msg, e.policy
 
     def dump(self, cmd=CMD["SERVICE_GET"], payload=b""):
         return self.request(cmd, payload, flags=NLM_F_DUMP)

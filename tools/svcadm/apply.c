@@ -1062,7 +1062,7 @@ int cmd_apply(const struct command *cmd, int argc, char **argv)
 		if (!rq->answered)
 			why = "no answer from the kernel: the change may or may not have been made";
 		else
-			why = rq->ext_msg[0] ? rq->ext_msg : strerror(-rq->error);
+			why = svclb_nl_why(rq->error, rq->ext_msg);
 		if (json_output) {
 			json_object *o = json_object_new_object();
 

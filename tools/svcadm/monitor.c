@@ -216,6 +216,10 @@ int cmd_monitor(const struct command *cmd, int argc, char **argv)
 				  NULL);
 	if (!err)
 		err = nl_socket_add_membership(nl.sk, grp);
+	if (err == -NLE_PERM) {
+		report_error("cannot join the events group: CAP_NET_ADMIN in the namespace's user namespace is required");
+		goto out;
+	}
 	if (err < 0) {
 		report_error("cannot join the events group: %s", nl_geterror(err));
 		goto out;

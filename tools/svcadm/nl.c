@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,7 @@ struct request {
 	svclb_nl_parse_fn parse;
 	void *arg;
 	bool quiet;		/* the kernel's error is the caller's to report */
+	const struct nlmsghdr *request;	/* sent, until its answer */
 	bool done;
 	bool interrupted;
 	int error;		/* negative errno sent by the kernel */
@@ -32,17 +34,222 @@ struct request {
 };
 
 /*
- * Copy the NLMSGERR_ATTR_MSG of an NLMSG_ERROR or NLMSG_DONE message into
- * buf, or an empty string. The TLVs follow the fixed payload, padded to 4
- * bytes: for NLMSG_ERROR a struct nlmsgerr whose embedded request is only
- * its header when NLM_F_CAPPED is set, else the whole request; for
- * NLMSG_DONE an int.
+ * What the attributes of a request are called, by the nest they are in: the
+ * nesting of the family's policies (kmod/netlink.c).
  */
-static void get_ext_msg(const struct nlmsghdr *nlh, char *buf, size_t size)
+enum attr_scope {
+	SCOPE_NONE,
+	SCOPE_TOP,
+	SCOPE_SERVICE,
+	SCOPE_BACKEND_LIST,
+	SCOPE_BACKEND,
+	SCOPE_CONFIG,
+	SCOPE_LOOKUP,
+};
+
+static const char *const top_names[SVCLB_A_MAX + 1] = {
+	[SVCLB_A_SERVICE] = "service",
+	[SVCLB_A_BACKEND] = "backend",
+	[SVCLB_A_CONFIG] = "config",
+	[SVCLB_A_LOOKUP] = "lookup",
+	[SVCLB_A_FLOW] = "flow",
+};
+
+static const char *const service_names[SVCLB_SVC_A_MAX + 1] = {
+	[SVCLB_SVC_A_FAMILY] = "service address family",
+	[SVCLB_SVC_A_PROTO] = "service protocol",
+	[SVCLB_SVC_A_ADDR] = "service address",
+	[SVCLB_SVC_A_PORT] = "service port",
+	[SVCLB_SVC_A_SCHED] = "scheduler",
+	[SVCLB_SVC_A_FLAGS] = "service flags",
+	[SVCLB_SVC_A_STATS] = "service statistics",
+	[SVCLB_SVC_A_BACKENDS] = "backend list",
+	[SVCLB_SVC_A_AFFINITY] = "session affinity",
+	[SVCLB_SVC_A_AFFINITY_TIMEOUT] = "affinity timeout",
+	[SVCLB_SVC_A_BACKENDS_FROM] = "backend list position",
+	[SVCLB_SVC_A_BACKENDS_MORE] = "backend list continuation",
+};
+
+static const char *const backend_names[SVCLB_BE_A_MAX + 1] = {
+	[SVCLB_BE_A_ADDR] = "backend address",
+	[SVCLB_BE_A_PORT] = "backend port",
+	[SVCLB_BE_A_WEIGHT] = "backend weight",
+	[SVCLB_BE_A_STATS] = "backend statistics",
+	[SVCLB_BE_A_STATE] = "backend state",
+};
+
+static const char *const lookup_names[SVCLB_LK_A_MAX + 1] = {
+	[SVCLB_LK_A_CLIENT_ADDR] = "client address",
+	[SVCLB_LK_A_CLIENT_PORT] = "client port",
+};
+
+#define NAME(names, type) \
+	((unsigned int)(type) < sizeof(names) / sizeof(names[0]) ? names[type] : NULL)
+
+static const char *attr_name(enum attr_scope scope, int type)
 {
-	const struct nlattr *a;
+	switch (scope) {
+	case SCOPE_TOP:
+		return NAME(top_names, type);
+	case SCOPE_SERVICE:
+		return NAME(service_names, type);
+	case SCOPE_BACKEND_LIST:
+		return "backend";
+	case SCOPE_BACKEND:
+		return NAME(backend_names, type);
+	case SCOPE_CONFIG:
+		return config_key_name(type);
+	case SCOPE_LOOKUP:
+		return NAME(lookup_names, type);
+	default:
+		return NULL;
+	}
+}
+
+static enum attr_scope inner_scope(enum attr_scope scope, int type)
+{
+	switch (scope) {
+	case SCOPE_TOP:
+		switch (type) {
+		case SVCLB_A_SERVICE:
+			return SCOPE_SERVICE;
+		case SVCLB_A_BACKEND:
+			return SCOPE_BACKEND;
+		case SVCLB_A_CONFIG:
+			return SCOPE_CONFIG;
+		case SVCLB_A_LOOKUP:
+			return SCOPE_LOOKUP;
+		}
+		return SCOPE_NONE;
+	case SCOPE_SERVICE:
+		return type == SVCLB_SVC_A_BACKENDS ? SCOPE_BACKEND_LIST : SCOPE_NONE;
+	case SCOPE_BACKEND_LIST:
+		return SCOPE_BACKEND;
+	default:
+		return SCOPE_NONE;
+	}
+}
+
+/* The name of the attribute at offset of the request req, or NULL. */
+static const char *request_attr_name(const struct nlmsghdr *req,
+				     uint32_t offset)
+{
+	enum attr_scope scope = SCOPE_TOP;
+	size_t off = NLMSG_HDRLEN + GENL_HDRLEN, end = req->nlmsg_len;
+
+	while (off + NLA_HDRLEN <= end) {
+		const struct nlattr *a =
+			(const struct nlattr *)((const char *)req + off);
+		int type = a->nla_type & NLA_TYPE_MASK;
+
+		if (a->nla_len < NLA_HDRLEN || off + a->nla_len > end)
+			return NULL;
+		if (offset == off)
+			return attr_name(scope, type);
+		if (offset > off && offset < off + a->nla_len) {
+			scope = inner_scope(scope, type);
+			if (scope == SCOPE_NONE)
+				return NULL;
+			end = off + a->nla_len;
+			off += NLA_HDRLEN;
+			continue;
+		}
+		off += NLA_ALIGN(a->nla_len);
+	}
+	return NULL;
+}
+
+/*
+ * What the policy pol (an NLMSGERR_ATTR_POLICY nest) allows, in words, into
+ * buf: the values or the lengths it takes when they are not all those of
+ * the type. False when it says nothing more than the type.
+ */
+static bool policy_range(const struct nlattr *pol, char *buf, size_t size)
+{
+	struct nlattr *tb[NL_POLICY_TYPE_ATTR_MAX + 1];
+	uint64_t lo, hi, type_max = 0;
+
+	if (nla_parse_nested(tb, NL_POLICY_TYPE_ATTR_MAX, (struct nlattr *)pol,
+			     NULL) < 0)
+		return false;
+	if (tb[NL_POLICY_TYPE_ATTR_TYPE]) {
+		switch (nla_get_u32(tb[NL_POLICY_TYPE_ATTR_TYPE])) {
+		case NL_ATTR_TYPE_U8:
+			type_max = UINT8_MAX;
+			break;
+		case NL_ATTR_TYPE_U16:
+			type_max = UINT16_MAX;
+			break;
+		case NL_ATTR_TYPE_U32:
+			type_max = UINT32_MAX;
+			break;
+		default:
+			type_max = UINT64_MAX;
+		}
+	}
+	if (tb[NL_POLICY_TYPE_ATTR_MIN_VALUE_U] &&
+	    tb[NL_POLICY_TYPE_ATTR_MAX_VALUE_U]) {
+		lo = nla_get_u64(tb[NL_POLICY_TYPE_ATTR_MIN_VALUE_U]);
+		hi = nla_get_u64(tb[NL_POLICY_TYPE_ATTR_MAX_VALUE_U]);
+		if (!lo && hi == type_max)
+			return false;
+		snprintf(buf, size, "%" PRIu64 " to %" PRIu64, lo, hi);
+		return true;
+	}
+	if (tb[NL_POLICY_TYPE_ATTR_MIN_LENGTH] &&
+	    tb[NL_POLICY_TYPE_ATTR_MAX_LENGTH])
+		snprintf(buf, size, "%u to %u bytes",
+			 nla_get_u32(tb[NL_POLICY_TYPE_ATTR_MIN_LENGTH]),
+			 nla_get_u32(tb[NL_POLICY_TYPE_ATTR_MAX_LENGTH]));
+	else if (tb[NL_POLICY_TYPE_ATTR_MAX_LENGTH])
+		snprintf(buf, size, "at most %u bytes",
+			 nla_get_u32(tb[NL_POLICY_TYPE_ATTR_MAX_LENGTH]));
+	else if (tb[NL_POLICY_TYPE_ATTR_MIN_LENGTH])
+		snprintf(buf, size, "at least %u bytes",
+			 nla_get_u32(tb[NL_POLICY_TYPE_ATTR_MIN_LENGTH]));
+	else
+		return false;
+	return true;
+}
+
+/*
+ * Whether msg is one of the genetlink core's refusals of an attribute that
+ * come without the policy: they do not say which attribute either.
+ */
+static bool core_message(const char *msg, int len)
+{
+	static const char *const core[] = {
+		"reserved bit set", "Unknown attribute type",
+		"Unsupported attribute",
+	};
+
+	for (size_t i = 0; i < sizeof(core) / sizeof(core[0]); i++)
+		if ((size_t)len == strlen(core[i]) && !memcmp(msg, core[i], len))
+			return true;
+	return false;
+}
+
+/*
+ * The kernel's explanation of a refusal, from the extended ack TLVs of an
+ * NLMSG_ERROR or NLMSG_DONE message, into buf; an empty string when it sent
+ * none. The genetlink core refuses what a policy does not allow with a
+ * message of its own ("integer out of range"), the offset of the attribute
+ * in the request and, mostly, the policy it failed: the attribute is named
+ * from req, the request (when known), and what the policy allows is added.
+ *
+ * The TLVs follow the fixed payload, padded to 4 bytes: for NLMSG_ERROR a
+ * struct nlmsgerr whose embedded request is only its header when
+ * NLM_F_CAPPED is set, else the whole request; for NLMSG_DONE an int.
+ */
+static void get_ext_msg(const struct nlmsghdr *nlh, const struct nlmsghdr *req,
+			char *buf, size_t size)
+{
+	const struct nlattr *a, *policy = NULL;
+	const char *msg = NULL, *name = NULL;
+	char range[64] = "";
+	uint32_t offset = 0;
+	int msg_len = 0, rem;
 	size_t len, off;
-	int rem;
 
 	buf[0] = '\0';
 	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS) || nlh->nlmsg_len < NLMSG_HDRLEN)
@@ -60,6 +267,8 @@ static void get_ext_msg(const struct nlmsghdr *nlh, char *buf, size_t size)
 			    e->msg.nlmsg_len > len)
 				return;
 			off += e->msg.nlmsg_len - sizeof(e->msg);
+			if (!req)
+				req = &e->msg;
 		}
 	} else {
 		off = sizeof(int);
@@ -70,14 +279,42 @@ static void get_ext_msg(const struct nlmsghdr *nlh, char *buf, size_t size)
 
 	nla_for_each_attr(a, (struct nlattr *)((char *)NLMSG_DATA(nlh) + off),
 			  (int)(len - off), rem) {
-		if (nla_type(a) == NLMSGERR_ATTR_MSG) {
-			const char *s = nla_data(a);
-
-			snprintf(buf, size, "%.*s",
-				 (int)strnlen(s, nla_len(a)), s);
-			return;
+		switch (nla_type(a)) {
+		case NLMSGERR_ATTR_MSG:
+			msg = nla_data(a);
+			msg_len = (int)strnlen(msg, nla_len(a));
+			break;
+		case NLMSGERR_ATTR_OFFS:
+			if (req && nla_len(a) == sizeof(uint32_t))
+				offset = nla_get_u32(a);
+			break;
+		case NLMSGERR_ATTR_POLICY:
+			policy = a;
+			break;
 		}
 	}
+	if (!msg)
+		return;
+	/* svclb's own messages say what they are about. */
+	if (offset && (policy || core_message(msg, msg_len)))
+		name = request_attr_name(req, offset);
+	if (policy && policy_range(policy, range + 2, sizeof(range) - 3)) {
+		range[0] = ' ';
+		range[1] = '(';
+		strcat(range, ")");
+	}
+	snprintf(buf, size, "%s%s%.*s%s", name ? name : "", name ? ": " : "",
+		 msg_len, msg, range);
+}
+
+const char *svclb_nl_why(int error, const char *ext_msg)
+{
+	if (ext_msg[0])
+		return ext_msg;
+	/* The core refuses it before the family sees the request. */
+	if (error == -EPERM)
+		return "CAP_NET_ADMIN in the namespace's user namespace is required";
+	return strerror(-error);
 }
 
 static int error_cb(struct sockaddr_nl *peer, struct nlmsgerr *e, void *arg)
@@ -89,7 +326,7 @@ static int error_cb(struct sockaddr_nl *peer, struct nlmsgerr *e, void *arg)
 
 	(void)peer;
 	req->error = e->error < 0 ? e->error : -e->error;
-	get_ext_msg(nlh, req->ext_msg, sizeof(req->ext_msg));
+	get_ext_msg(nlh, req->request, req->ext_msg, sizeof(req->ext_msg));
 	req->done = true;
 	return NL_STOP;
 }
@@ -100,7 +337,7 @@ static int ack_cb(struct nl_msg *msg, void *arg)
 	struct request *req = arg;
 	char warning[512];
 
-	get_ext_msg(nlmsg_hdr(msg), warning, sizeof(warning));
+	get_ext_msg(nlmsg_hdr(msg), req->request, warning, sizeof(warning));
 	if (warning[0])
 		fprintf(stderr, "svcadm: warning: %s\n", warning);
 	req->done = true;
@@ -118,7 +355,8 @@ static int finish_cb(struct nl_msg *msg, void *arg)
 		memcpy(&err, NLMSG_DATA(nlh), sizeof(err));
 	if (err < 0) {
 		req->error = err;
-		get_ext_msg(nlh, req->ext_msg, sizeof(req->ext_msg));
+		get_ext_msg(nlh, req->request, req->ext_msg,
+			    sizeof(req->ext_msg));
 	}
 	req->done = true;
 	return NL_STOP;
@@ -168,13 +406,14 @@ static int transact(struct svclb_nl *nl, struct nl_msg *msg,
 	nl_cb_set(cb, NL_CB_DUMP_INTR, NL_CB_CUSTOM, dump_intr_cb, req);
 
 	err = nl_send_auto(nl->sk, msg);
-	nlmsg_free(msg);
 	if (err < 0) {
+		nlmsg_free(msg);
 		nl_cb_put(cb);
 		report_error("cannot send the request to the svclb module: %s",
 			     nl_geterror(err));
 		return -1;
 	}
+	req->request = nlmsg_hdr(msg);
 
 	/* Replies may span several reads; stop at the ack, error or DONE. */
 	err = 0;
@@ -184,6 +423,8 @@ static int transact(struct svclb_nl *nl, struct nl_msg *msg,
 			break;
 	}
 	nl_cb_put(cb);
+	req->request = NULL;
+	nlmsg_free(msg);
 
 	if (req->parse_error == -EBADMSG) {
 		report_error("the svclb module sent a malformed reply");
@@ -195,8 +436,7 @@ static int transact(struct svclb_nl *nl, struct nl_msg *msg,
 	}
 	if (req->error) {
 		if (!req->quiet)
-			report_error("%s", req->ext_msg[0] ? req->ext_msg
-							 : strerror(-req->error));
+			report_error("%s", svclb_nl_why(req->error, req->ext_msg));
 		return -1;
 	}
 	/* libnl's own handling of an interrupted dump, should it apply. */
@@ -579,7 +819,8 @@ static int batch_error_cb(struct sockaddr_nl *peer, struct nlmsgerr *e,
 	(void)peer;
 	if (req && !req->answered) {
 		req->error = e->error < 0 ? e->error : -e->error;
-		get_ext_msg(nlh, req->ext_msg, sizeof(req->ext_msg));
+		get_ext_msg(nlh, nlmsg_hdr(req->msg), req->ext_msg,
+			    sizeof(req->ext_msg));
 		req->answered = true;
 		b->answered++;
 	}

@@ -93,6 +93,12 @@ struct nlattr *svclb_nl_nest(struct nl_msg *msg, int attr);
 /* Report that a request did not fit in its message; returns -1. */
 int svclb_nl_msg_full(void);
 
+/*
+ * Why the kernel refused a request with the negative errno error: its
+ * extended ack message ext_msg, else what the errno means.
+ */
+const char *svclb_nl_why(int error, const char *ext_msg);
+
 /* Send msg (always freed) and wait for the kernel's ack. */
 int svclb_nl_do(struct svclb_nl *nl, struct nl_msg *msg);
 

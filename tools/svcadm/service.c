@@ -370,8 +370,8 @@ int cmd_service(const struct command *cmd, int argc, char **argv)
 	ret = 0;
 	for (int i = 0; i < nr && !ret; i++) {
 		if (reqs[i].error) {
-			report_error("%s", reqs[i].ext_msg[0] ? reqs[i].ext_msg :
-					   strerror(-reqs[i].error));
+			report_error("%s", svclb_nl_why(reqs[i].error,
+							 reqs[i].ext_msg));
 			ret = 1;
 		}
 	}

@@ -5,10 +5,26 @@
  * Family name SVCLB_GENL_NAME ("svclb"), version SVCLB_GENL_VERSION (1).
  * The family is network-namespace aware: every request acts on the tables of
  * the network namespace of the socket that sent it. Every command needs
- * CAP_NET_ADMIN in the user namespace that owns that network namespace.
+ * CAP_NET_ADMIN in the user namespace that owns that network namespace,
+ * dumps included: a request without it is refused with EPERM before any of
+ * its attributes is read, and that refusal alone carries no message.
  * Attributes are validated strictly: unknown attributes, nests without
- * NLA_F_NESTED and trailing garbage are refused. Every refusal carries an
- * extended ack message (NLMSGERR_ATTR_MSG) saying what was wrong.
+ * NLA_F_NESTED and trailing garbage are refused. Every other refusal
+ * carries an extended ack message (NLMSGERR_ATTR_MSG) saying what was
+ * wrong.
+ *
+ * The family's policies hold the ranges given below, and the genetlink core
+ * refuses a value outside them before svclb sees the request: a number out
+ * of its range (a port of 0, a weight above SVCLB_WEIGHT_MAX, a state or an
+ * affinity unknown, a timeout of 0 ...) or an address of other than 4 to 16
+ * bytes with ERANGE, a scheduler name of more than SVCLB_SCHED_NAME_MAX - 1
+ * bytes with EINVAL or ERANGE, unknown flag bits and the read-only settings
+ * with EINVAL. Its extended ack points at the attribute (NLMSGERR_ATTR_OFFS)
+ * and, but for flag bits and read-only settings, holds the policy
+ * (NLMSGERR_ATTR_POLICY: the range of values or lengths allowed). svclb
+ * refuses the rest: families and protocols it does not know, an address
+ * whose length is not its family's, and what depends on other attributes
+ * or on the tables.
  *
  * Versions: attributes and commands are only ever appended, so a module
  * understands every request of an older svcadm, and an older module
@@ -105,7 +121,8 @@
  * sent in order on one socket:
  *
  *     SVCLB_SVC_A_BACKENDS_FROM: u32, the position in the whole set of the
- *                                request's first backend; 0 when absent
+ *                                request's first backend, 0 to
+ *                                SVCLB_BACKENDS_MAX; 0 when absent
  *     SVCLB_SVC_A_BACKENDS_MORE: flag, more parts follow
  *
  * A part with MORE carries only the service key, BACKENDS, FROM and MORE;
@@ -310,8 +327,11 @@
  * namespace of the change. Its command is the command of the request that
  * made the change (SERVICE_NEW/SET/DEL, BACKEND_NEW/SET/DEL, FLUSH,
  * CONFIG_SET, FLOW_DEL, ...) and it carries the request's attributes
- * (SVCLB_A_SERVICE, SVCLB_A_BACKEND, SVCLB_A_CONFIG) as they were given;
- * not SVCLB_A_GENERATION.
+ * (SVCLB_A_SERVICE, SVCLB_A_BACKEND, SVCLB_A_CONFIG) as they were given,
+ * the hash seed of a CONFIG_SET included, not SVCLB_A_GENERATION. Joining
+ * the group needs CAP_NET_ADMIN in the user namespace that owns the
+ * socket's network namespace, as every command does:
+ * NETLINK_ADD_MEMBERSHIP (or bind()) fails with EPERM without it.
  */
 #ifndef _UAPI_LINUX_SVCLB_H
 #define _UAPI_LINUX_SVCLB_H
