@@ -116,6 +116,7 @@ CORE_MESSAGES = {
     "allowed policy recursion depth exceeded",
     "flows are read-only", "the number of flows is read-only",
     "the number of affinity entries is read-only",
+    "the generation is read-only",
 }
 SVCLB_CORE_MESSAGES = {"a backend without NLA_F_NESTED":
                        "NLA_F_NESTED is missing"}
