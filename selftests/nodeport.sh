@@ -83,7 +83,7 @@ check "a backend 0.0.0.0 is refused with the kernel's message" \
 	grep -q "backend address must be unicast, not 0.0.0.0 or ::" <<<"$out"
 out=$(svcadm_n service add udp 239.1.1.1:5353 2>&1)
 check "a multicast service address is refused with the kernel's message" \
-	grep -q "service address must be unicast, or 0.0.0.0 or :: for a node port" <<<"$out"
+	grep -q "service address must be unicast and not loopback, or 0.0.0.0 or :: for a node port" <<<"$out"
 out=$(svcadm_n service add udp "[ff02::fb]:5353" 2>&1)
 check "an IPv6 multicast service address too" grep -q "must be unicast" <<<"$out"
 finish
