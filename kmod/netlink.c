@@ -596,8 +596,9 @@ static const struct genl_ops svclb_genl_ops[] = {
 /*
  * Events carry the requests' attributes, the hash seed of CONFIG_SET
  * included: only an administrator of the namespace may join, as only one
- * may read the tables. The core checks CAP_NET_ADMIN in the user namespace
- * that owns the socket's network namespace when a socket joins.
+ * may read the tables. When a socket joins (NETLINK_ADD_MEMBERSHIP or
+ * bind()), the core checks that the joining process has CAP_NET_ADMIN in
+ * the user namespace that owns the socket's network namespace.
  */
 #ifndef GENL_MCAST_CAP_NET_ADMIN
 #error "svclb needs GENL_MCAST_CAP_NET_ADMIN (Linux 6.7, and the stable updates of older kernels) to keep its events from unprivileged users"
