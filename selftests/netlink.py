@@ -397,12 +397,7 @@ def dump_options(g):
     check("a dump of one service by its key: that service, its 4000 backends",
           list(one) == [key_of(big)] and len(one[key_of(big)][1]) == 4000,
           f"{len(one)} services")
-    g.send(CMD["SERVICE_GET"], svc(*svc_key(port=8199)), flags=NLM_F_DUMP)
-    data = g.sock.recv(1 << 20)
-    mlen, mtype, mflags = struct.unpack_from("=IHH", data)
-    err = -struct.unpack_from("=i", data, 16)[0] if mtype == NLMSG_DONE else 0
-    tlvs = dict(parse_attrs(data[20:mlen])) if mflags & NLM_F_ACK_TLVS else {}
-    msg = tlvs.get(NLMSGERR_ATTR_MSG, b"").rstrip(b"\0").decode()
+    err, msg = dump_error(g, "SERVICE_GET", svc(*svc_key(port=8199)))
     check("a dump of a service that does not exist: ENOENT, \"no such service\"",
           err == 2 and msg == "no such service", f"errno {err} \"{msg}\"")
 
@@ -429,6 +424,17 @@ def dump_options(g):
           len(runs) == len(set(runs)) and
           set(runs) - {keys[-1]} == set(dump_services(g)),
           f"{len(keys)} then {len(rest)} messages, {len(runs)} services")
+
+
+def dump_error(g, cmd, payload):
+    """(errno, extack message) of a dump that ends at once in NLMSG_DONE
+    with an error; (0, "") when its first message is another."""
+    g.send(CMD[cmd], payload, flags=NLM_F_DUMP)
+    data = g.sock.recv(1 << 20)
+    mlen, mtype, mflags = struct.unpack_from("=IHH", data)
+    err = -struct.unpack_from("=i", data, 16)[0] if mtype == NLMSG_DONE else 0
+    tlvs = dict(parse_attrs(data[20:mlen])) if mflags & NLM_F_ACK_TLVS else {}
+    return err, tlvs.get(NLMSGERR_ATTR_MSG, b"").rstrip(b"\0").decode()
 
 
 def key_of_msg(payload):
@@ -578,15 +584,10 @@ def main():
         g.request(CMD["LOOKUP"], lookup_request(KEY, "10.0.1.2", 40000),
                   flags=0)[0][1])["hash"])
     # A bad filter ends the flow dump: NLMSG_DONE carries errno and message.
-    g.send(CMD["FLOW_GET"], svc(FAM, PROTO, PORT), flags=NLM_F_DUMP)
-    data = g.sock.recv(1 << 20)
-    mlen, mtype, mflags = struct.unpack_from("=IHH", data)
-    err = -struct.unpack_from("=i", data, 16)[0] if mtype == NLMSG_DONE else 0
-    tlvs = dict(parse_attrs(data[20:mlen])) if mflags & NLM_F_ACK_TLVS else {}
-    msg = tlvs.get(NLMSGERR_ATTR_MSG, b"").rstrip(b"\0").decode()
+    err, msg = dump_error(g, "FLOW_GET", svc(FAM, PROTO, PORT))
     check("refused: flow dump filtered by a service without address",
           err == 22 and msg == "missing service address",
-          f"got type {mtype} errno {err} \"{msg}\"")
+          f"got errno {err} \"{msg}\"")
     check("flow dump of an idle namespace: empty",
           g.request(CMD["FLOW_GET"], flags=NLM_F_DUMP) == [])
 
