@@ -6,11 +6,15 @@
  * stamps last_seen, a lookup ignores an expired flow, and the collector
  * (gc.c) removes expired flows and flows of removed backends.
  *
+ * The reply tuple's client port is the client's own unless another live
+ * flow holds that tuple; the flow then takes another port toward the backend.
+ *
  * A flow is inserted by reply tuple first and by original tuple last, and
  * removed by original tuple first: whoever removes the original node owns the
  * flow and frees it, so a flow is freed exactly once.
  */
 #include <linux/jiffies.h>
+#include <linux/random.h>
 #include <linux/slab.h>
 
 #include "svclb.h"
@@ -120,10 +124,34 @@ static int svclb_flow_insert_reply(struct svclb_net *sn,
 }
 
 /*
+ * The reply tuple is held by a live flow: the same client address and port
+ * reach the same backend through another service. Give the new flow another
+ * client port toward the backend, as nf_nat does for a clashing tuple: from a
+ * random start within the port's class (privileged or not), a bounded number
+ * of tries.
+ */
+#define SVCLB_REMAP_TRIES 64
+
+static int svclb_flow_insert_remapped(struct svclb_net *sn,
+				      struct svclb_flow *flow)
+{
+	bool low = ntohs(flow->orig.sport) < 1024;
+	u32 first = low ? 600 : 1024, range = (low ? 1024 : 65536) - first;
+	u32 start = get_random_u16() % range, i;
+	int err = -EEXIST;
+
+	for (i = 0; i < SVCLB_REMAP_TRIES && err == -EEXIST; i++) {
+		flow->reply.dport = htons(first + (start + i) % range);
+		err = svclb_flow_insert_reply(sn, flow);
+	}
+	return err;
+}
+
+/*
  * Create a flow for @orig to @be, under RCU. Returns the flow, which may be
  * one another CPU created for the same tuple at the same time, or an error:
- * -ENOSPC when the table is full, -EEXIST when a live flow already uses the
- * reply tuple.
+ * -ENOSPC when the table is full, -EEXIST when no client port toward the
+ * backend is free.
  */
 struct svclb_flow *svclb_flow_create(struct svclb_net *sn,
 				     const struct svclb_tuple *orig,
@@ -161,15 +189,19 @@ struct svclb_flow *svclb_flow_create(struct svclb_net *sn,
 	atomic_inc(&be->active_flows);
 
 	err = svclb_flow_insert_reply(sn, flow);
+	if (err == -EEXIST) {
+		/* Another CPU may have won the race for this tuple. */
+		old = svclb_flow_lookup_orig(sn, orig);
+		if (old) {
+			svclb_flow_unaccount(sn, flow);
+			svclb_flow_free(flow);
+			return old;
+		}
+		err = svclb_flow_insert_remapped(sn, flow);
+	}
 	if (err) {
 		svclb_flow_unaccount(sn, flow);
 		svclb_flow_free(flow);
-		if (err == -EEXIST) {
-			/* Another CPU may have won the race for this tuple. */
-			old = svclb_flow_lookup_orig(sn, orig);
-			if (old)
-				return old;
-		}
 		return ERR_PTR(err);
 	}
 	old = rhashtable_lookup_get_insert_fast(&sn->flows_orig, &flow->onode,

@@ -171,6 +171,28 @@ static bool svclb_flow_usable(struct svclb_net *sn, struct svclb_flow *flow,
 	return true;
 }
 
+/*
+ * A packet from a client straight to a backend, on the tuple of a translated
+ * flow's replies: the client has moved on (a new connection from the same
+ * port, or datagrams sent to the backend itself now), so that flow retires
+ * and stops rewriting the direct flow's replies. A TCP flow still open
+ * stays: the backend refuses a second connection on its tuple anyway.
+ */
+static void svclb_direct(struct svclb_net *sn, const struct svclb_pkt *p)
+{
+	struct svclb_tuple reply;
+	struct svclb_flow *flow;
+
+	if (!atomic_read(&sn->nr_flows) ||
+	    (p->t.proto == IPPROTO_TCP && !svclb_tcp_opening(p)))
+		return;
+	svclb_tuple_invert(&reply, &p->t);
+	flow = svclb_flow_lookup_reply(sn, &reply);
+	if (flow && (p->t.proto != IPPROTO_TCP ||
+		     READ_ONCE(flow->state) != SVCLB_FLOW_TCP_ESTABLISHED))
+		svclb_flow_delete(sn, flow);
+}
+
 /* No backend can take the flow: refuse it as a closed port would. */
 static unsigned int svclb_no_backend(struct svclb_service *svc,
 				     struct sk_buff *skb,
@@ -277,8 +299,10 @@ static unsigned int svclb_request(void *priv, struct sk_buff *skb,
 		return NF_ACCEPT;
 
 	svc = svclb_find_service(state->net, sn, &p.t);
-	if (!svc)
+	if (!svc) {
+		svclb_direct(sn, &p);
 		return NF_ACCEPT;
+	}
 
 	flow = svclb_flow_lookup_orig(sn, &p.t);
 	if (flow && !svclb_flow_usable(sn, flow, &p)) {
@@ -313,6 +337,9 @@ static unsigned int svclb_request(void *priv, struct sk_buff *skb,
 	if (svclb_nat(skb, p.t.family, p.l4off, p.t.proto, true, &be->addr,
 		      be->port))
 		return NF_DROP;
+	if (unlikely(flow->reply.dport != p.t.sport))
+		svclb_nat_port(skb, p.l4off, p.t.proto, false,
+			       flow->reply.dport);
 	if (state->hook == NF_INET_PRE_ROUTING)
 		svclb_masq_mark(sn, skb, &p.t, be);
 	svclb_stats_add(be->svc->stats, true, skb->len, new_flow);
@@ -347,6 +374,8 @@ static unsigned int svclb_reply(void *priv, struct sk_buff *skb,
 	if (svclb_nat(skb, p.t.family, p.l4off, p.t.proto, false,
 		      &flow->orig.dst, flow->orig.dport))
 		return NF_DROP;
+	if (unlikely(flow->orig.sport != p.t.dport))
+		svclb_nat_port(skb, p.l4off, p.t.proto, true, flow->orig.sport);
 	svclb_stats_add(flow->be->svc->stats, false, skb->len, false);
 	svclb_stats_add(flow->be->stats, false, skb->len, false);
 	return NF_ACCEPT;

@@ -118,10 +118,11 @@ static void svclb_icmp_translate(struct sk_buff *skb,
 {
 	const union svclb_addr *vip = &flow->orig.dst;
 	const union svclb_addr *be = &flow->reply.src;
-	__be16 *qdport = (__be16 *)(skb->data + q->l4off) + 1;
+	__be16 *qports = (__be16 *)(skb->data + q->l4off);
 	unsigned int len = skb->len - q->icmpoff;
 
-	*qdport = flow->orig.dport;
+	qports[0] = flow->orig.sport;	/* the client's own, if remapped */
+	qports[1] = flow->orig.dport;
 	if (q->t.family == AF_INET) {
 		struct iphdr *qiph = (struct iphdr *)(skb->data + q->ipoff);
 		struct iphdr *iph = ip_hdr(skb);

@@ -144,6 +144,18 @@ int svclb_nat(struct sk_buff *skb, u8 family, unsigned int l4off, u8 proto,
 	return 0;
 }
 
+/*
+ * Rewrite the destination (@dst) or the source port alone, after svclb_nat()
+ * made the L4 header writable: a client port remapped toward the backend.
+ */
+void svclb_nat_port(struct sk_buff *skb, unsigned int l4off, u8 proto,
+		    bool dst, __be16 port)
+{
+	__be16 *portp = (__be16 *)(skb->data + l4off) + dst;
+
+	svclb_nat_l4(skb, l4off, proto, portp, port, NULL, NULL, 0);
+}
+
 #ifdef DEBUG
 #include <net/ip6_checksum.h>
 #include "selftest/nat.c"

@@ -282,7 +282,10 @@ static int svclb_put_flow(struct sk_buff *skb, struct netlink_callback *cb,
 	    nla_put_u8(skb, SVCLB_FLOW_A_STATE, svclb_flow_state_uapi(state)) ||
 	    nla_put_u32(skb, SVCLB_FLOW_A_IDLE, jiffies_to_msecs(idle)) ||
 	    nla_put_u32(skb, SVCLB_FLOW_A_EXPIRES,
-			jiffies_to_msecs(timeout > idle ? timeout - idle : 0))) {
+			jiffies_to_msecs(timeout > idle ? timeout - idle : 0)) ||
+	    (flow->reply.dport != o->sport &&
+	     nla_put_u16(skb, SVCLB_FLOW_A_MAPPED_PORT,
+			 ntohs(flow->reply.dport)))) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
 	}

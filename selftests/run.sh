@@ -26,6 +26,7 @@ TESTS=(
 	"local.sh"
 	"nodeport.sh"
 	"icmp.sh"
+	"tuples.sh"
 	"malformed.sh"
 	"sctp.sh"
 	"offload.sh"

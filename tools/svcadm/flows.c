@@ -22,6 +22,7 @@ struct flow {
 	uint8_t state;
 	struct endpoint client, vip, backend;
 	uint32_t idle_ms, expires_ms;
+	uint16_t mapped_port;	/* 0: the client's own */
 };
 
 struct flows {
@@ -41,6 +42,7 @@ static const struct nla_policy flow_policy[SVCLB_FLOW_A_MAX + 1] = {
 	[SVCLB_FLOW_A_STATE] = { .type = NLA_U8 },
 	[SVCLB_FLOW_A_IDLE] = { .type = NLA_U32 },
 	[SVCLB_FLOW_A_EXPIRES] = { .type = NLA_U32 },
+	[SVCLB_FLOW_A_MAPPED_PORT] = { .type = NLA_U16 },
 };
 
 static const char *const state_names[] = {
@@ -113,6 +115,8 @@ static int parse_flow(struct nlmsghdr *nlh, void *arg)
 		f->idle_ms = nla_get_u32(ftb[SVCLB_FLOW_A_IDLE]);
 	if (ftb[SVCLB_FLOW_A_EXPIRES])
 		f->expires_ms = nla_get_u32(ftb[SVCLB_FLOW_A_EXPIRES]);
+	if (ftb[SVCLB_FLOW_A_MAPPED_PORT])
+		f->mapped_port = nla_get_u16(ftb[SVCLB_FLOW_A_MAPPED_PORT]);
 	fl->nr++;
 	return 0;
 }
@@ -139,9 +143,13 @@ static void print_text(const struct flows *fl)
 		format_endpoint(&f->vip, v, sizeof(v));
 		format_endpoint(&f->backend, b, sizeof(b));
 		printf("%s  %s -> %s -> %s  %s  idle %" PRIu32 "s  expires %"
-		       PRIu32 "s\n", proto_str(f->proto, proto, sizeof(proto)),
+		       PRIu32 "s", proto_str(f->proto, proto, sizeof(proto)),
 		       c, v, b, state_name(f->state), f->idle_ms / 1000,
 		       (f->expires_ms + 999) / 1000);
+		if (f->mapped_port)
+			printf("  client port %" PRIu16 " to the backend",
+			       f->mapped_port);
+		putchar('\n');
 	}
 }
 
@@ -186,7 +194,11 @@ static int print_json(const struct flows *fl)
 		json_object_object_add(o, "idle_ms", json_object_new_int64(f->idle_ms));
 		json_object_object_add(o, "expires_ms",
 				       json_object_new_int64(f->expires_ms));
-		if (json_object_object_length(o) != 8)
+		if (f->mapped_port &&
+		    json_object_object_add(o, "mapped_port",
+					   json_object_new_int(f->mapped_port)))
+			oom = true;
+		if (json_object_object_length(o) != 8 + !!f->mapped_port)
 			oom = true;
 	}
 	if (!oom && json_object_object_add(root, "flows", arr))

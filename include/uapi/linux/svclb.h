@@ -286,6 +286,10 @@
  *     SVCLB_FLOW_A_STATE: u8, enum svclb_flow_states
  *     SVCLB_FLOW_A_IDLE: u32, milliseconds since the flow's last packet
  *     SVCLB_FLOW_A_EXPIRES: u32, milliseconds until it expires if idle
+ *     SVCLB_FLOW_A_MAPPED_PORT: u16, the client port the backend sees, only
+ *                               when it is not the client's own: the client
+ *                               reached the same backend from the same port
+ *                               through another service
  *
  * A malformed service key ends the dump with the error in NLMSG_DONE, which
  * carries the extended ack message.
@@ -525,6 +529,7 @@ enum svclb_flow_attrs {
 	SVCLB_FLOW_A_STATE,		/* u8: enum svclb_flow_states */
 	SVCLB_FLOW_A_IDLE,		/* u32, milliseconds */
 	SVCLB_FLOW_A_EXPIRES,		/* u32, milliseconds */
+	SVCLB_FLOW_A_MAPPED_PORT,	/* u16 */
 	__SVCLB_FLOW_A_MAX
 };
 #define SVCLB_FLOW_A_MAX (__SVCLB_FLOW_A_MAX - 1)
