@@ -6,7 +6,7 @@
 # no message of the family carries a kernel address.
 source "$(dirname "$0")/lib.sh"
 
-plan 25
+plan 26
 trap topo_cleanup EXIT
 dmesg_mark
 load_module || exit 1
@@ -131,8 +131,10 @@ check "flows flush: no flow left, services and backends stay" \
 check "traffic goes on after a flush" \
 	json_check "sum(d['backends'].values()) == 2 and d['errors'] == 0" <<<"$(client tcp $VIP 80 2)"
 
-# stats --prometheus
-prom=$(svcadm_n stats --prometheus)
+# stats --prometheus: per-service series; per-backend ones when asked
+check "stats: no per-backend series unless asked" \
+	test "$(svcadm_n stats --prometheus | grep -c '^svclb_backend_')" = 0
+prom=$(svcadm_n stats --prometheus --per-backend)
 check "stats --prometheus: the text exposition format" "$PY" -c '
 import re, sys
 name = r"[a-zA-Z_:][a-zA-Z0-9_:]*"

@@ -371,12 +371,16 @@ static void prom_metric(const struct table *t, bool backends, const char *name,
 	}
 }
 
-static void print_prometheus(const struct table *t)
+/*
+ * Series per service always; per backend only when asked: a node with
+ * 10,000 services of 100 backends would otherwise expose 7 million series.
+ */
+static void print_prometheus(const struct table *t, bool per_backend)
 {
 	printf("# HELP svclb_services Services configured.\n"
 	       "# TYPE svclb_services gauge\n"
 	       "svclb_services %zu\n", t->nr);
-	for (int b = 0; b < 2; b++) {
+	for (int b = 0; b < 1 + per_backend; b++) {
 		prom_metric(t, b, "packets_total", "counter",
 			    "Packets forwarded, by direction: in from clients, out the replies.",
 			    PROM_PACKETS, true);
@@ -394,26 +398,31 @@ static void print_prometheus(const struct table *t)
 	prom_metric(t, false, "dropped_total", "counter",
 		    "Packets that could not start a flow for want of room in the flow table.",
 		    PROM_DROPPED, false);
-	prom_metric(t, true, "weight", "gauge", "The backend's weight.",
-		    PROM_WEIGHT, false);
+	if (per_backend)
+		prom_metric(t, true, "weight", "gauge", "The backend's weight.",
+			    PROM_WEIGHT, false);
 }
 
 int cmd_stats(const struct command *cmd, int argc, char **argv)
 {
 	struct table t = { 0 };
+	bool per_backend = false;
 	struct svclb_nl nl;
 	int ret = 1;
 
 	if (json_output)
 		return usage_error(cmd, "stats has no JSON output: see list -j");
-	for (int i = 1; i < argc; i++)
-		if (strcmp(argv[i], "--prometheus") && strcmp(argv[i], "-p"))
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--per-backend") || !strcmp(argv[i], "-b"))
+			per_backend = true;
+		else if (strcmp(argv[i], "--prometheus") && strcmp(argv[i], "-p"))
 			return usage_error(cmd, "unexpected \"%s\"", argv[i]);
+	}
 	if (svclb_nl_open(&nl))
 		return 1;
 	if (!state_read(&nl, &t, &(const struct state_query){
 			.stats = true, .accept_interrupted = true })) {
-		print_prometheus(&t);
+		print_prometheus(&t, per_backend);
 		ret = finish_output();
 	}
 	table_free(&t);

@@ -167,14 +167,15 @@ static const struct command commands[] = {
 	},
 	{
 		"stats", cmd_stats,
-		"[--prometheus]",
+		"[--prometheus] [--per-backend]",
 		"Print the counters in the Prometheus text format",
-		"Print the counters of every service and backend in the Prometheus text\n"
-		"exposition format, for node_exporter's textfile collector, e.g.\n"
+		"Print the counters of every service in the Prometheus text exposition\n"
+		"format, for node_exporter's textfile collector, e.g.\n"
 		"  svcadm stats > /var/lib/node_exporter/svclb.prom.$$ &&\n"
 		"  mv /var/lib/node_exporter/svclb.prom.$$ /var/lib/node_exporter/svclb.prom\n"
 		"\n"
-		"  -p, --prometheus  the format (the only one, and the default)\n",
+		"  -p, --prometheus   the format (the only one, and the default)\n"
+		"  -b, --per-backend  every backend's series too (one set per backend)\n",
 	},
 	{
 		"monitor", cmd_monitor,

@@ -479,7 +479,7 @@ expect_completion "svcadm backend del udp 10.0.0.1:53 10.0.0.2:53 " ""
 expect_completion "svcadm list -" "-j --json -s --stats"
 expect_completion "svcadm flows " "flush tcp udp sctp"
 expect_completion "svcadm flows flush s" "sctp"
-expect_completion "svcadm stats " "--prometheus"
+expect_completion "svcadm stats " "--prometheus --per-backend"
 expect_completion "svcadm config timeout-tcp 30 timeout-s" "timeout-sctp"
 expect_completion "svcadm config max-flows " ""
 expect_completion "svcadm help fl" "flows flush"
@@ -532,6 +532,7 @@ else
 	flows flush tcp 10.96.0.10:80
 	flows flush tcp 10.96.0.10:80 10.0.0.1:8080
 	stats --prometheus
+	stats --per-backend
 	monitor
 	service add udp 10.96.0.10:53 sched rr flags silent-drop
 	service add sctp [2001:db8::10]:5060 flags none
