@@ -124,6 +124,80 @@ static int svclb_flow_insert_reply(struct svclb_net *sn,
 }
 
 /*
+ * Whether a full table may drop @flow for a new one: a flow not confirmed
+ * yet, a closing one idle for a second (a half-closed connection may still
+ * carry data), or one that is stale anyway.
+ */
+static bool svclb_flow_droppable(const struct svclb_net *sn,
+				 const struct svclb_flow *flow, u32 now)
+{
+	switch (READ_ONCE(flow->state)) {
+	case SVCLB_FLOW_TCP_ESTABLISHED:
+	case SVCLB_FLOW_SCTP:
+	case SVCLB_FLOW_UDP:
+		return svclb_flow_stale(sn, flow, now);
+	case SVCLB_FLOW_TCP_CLOSING:
+		return (s32)(now - READ_ONCE(flow->last_seen)) > HZ ||
+		       svclb_flow_stale(sn, flow, now);
+	default:
+		return true;
+	}
+}
+
+/*
+ * Make room in a full table, as conntrack's early drop does: of the next few
+ * flows from a random bucket (8, or those of 64 buckets in a sparse table),
+ * the droppable one idle longest goes. Confirmed flows are never dropped for
+ * new ones, so a flood of spoofed openings, which never confirm, cannot keep
+ * new clients out: each new flow takes the place of an unconfirmed one, and
+ * rarely of one younger than the flood's, such as a new client's before its
+ * handshake is done. Under RCU; true when a flow went.
+ */
+#define SVCLB_EARLY_DROP_FLOWS		8
+#define SVCLB_EARLY_DROP_BUCKETS	64
+
+static bool svclb_flow_early_drop(struct svclb_net *sn)
+{
+	u32 now = jiffies, first = get_random_u32(), seen = 0, i;
+	struct svclb_flow *flow, *victim = NULL;
+	struct bucket_table *tbl;
+	struct rhash_head *pos;
+
+	tbl = rht_dereference_rcu(sn->flows_orig.tbl, &sn->flows_orig);
+	for (i = 0; i < min(tbl->size, SVCLB_EARLY_DROP_BUCKETS) &&
+		    seen < SVCLB_EARLY_DROP_FLOWS; i++) {
+		u32 hash = (first + i) & (tbl->size - 1);
+
+		rht_for_each_entry_rcu(flow, pos, tbl, hash, onode) {
+			seen++;
+			if (!svclb_flow_droppable(sn, flow, now))
+				continue;
+			if (!victim || (s32)(READ_ONCE(flow->last_seen) -
+					     READ_ONCE(victim->last_seen)) < 0)
+				victim = flow;
+		}
+	}
+	if (!victim)
+		return false;
+	svclb_flow_delete(sn, victim);
+	return true;
+}
+
+/* Count a new flow in, making room if the table is full. */
+static bool svclb_flow_account(struct svclb_net *sn)
+{
+	if (atomic_inc_return(&sn->nr_flows) <= READ_ONCE(sn->max_flows))
+		return true;
+	atomic_dec(&sn->nr_flows);
+	if (!svclb_flow_early_drop(sn))
+		return false;
+	if (atomic_inc_return(&sn->nr_flows) <= READ_ONCE(sn->max_flows))
+		return true;
+	atomic_dec(&sn->nr_flows);
+	return false;
+}
+
+/*
  * The reply tuple is held by a live flow: the same client address and port
  * reach the same backend through another service. Give the new flow another
  * client port toward the backend, as nf_nat does for a clashing tuple: from a
@@ -150,7 +224,7 @@ static int svclb_flow_insert_remapped(struct svclb_net *sn,
 /*
  * Create a flow for @orig to @be, under RCU. Returns the flow, which may be
  * one another CPU created for the same tuple at the same time, or an error:
- * -ENOSPC when the table is full, -EEXIST when no client port toward the
+ * -ENOSPC when the table is full of confirmed flows, -EEXIST when no client port toward the
  * backend is free.
  */
 struct svclb_flow *svclb_flow_create(struct svclb_net *sn,
@@ -160,10 +234,8 @@ struct svclb_flow *svclb_flow_create(struct svclb_net *sn,
 	struct svclb_flow *flow, *old;
 	int err;
 
-	if (atomic_inc_return(&sn->nr_flows) > READ_ONCE(sn->max_flows)) {
-		atomic_dec(&sn->nr_flows);
+	if (!svclb_flow_account(sn))
 		return ERR_PTR(-ENOSPC);
-	}
 	flow = kmem_cache_alloc(svclb_flow_cache, GFP_ATOMIC);
 	if (!flow) {
 		atomic_dec(&sn->nr_flows);
@@ -300,10 +372,14 @@ int svclb_flow_net_init(struct svclb_net *sn)
 	atomic_set(&sn->nr_flows, 0);
 	sn->max_flows = 1U << 20;
 	sn->timeouts[SVCLB_FLOW_UDP] = 60 * HZ;
+	sn->timeouts[SVCLB_FLOW_UDP_NEW] = 60 * HZ;
 	sn->timeouts[SVCLB_FLOW_TCP_NEW] = 30 * HZ;
+	sn->timeouts[SVCLB_FLOW_TCP_REPLIED] = 30 * HZ;
 	sn->timeouts[SVCLB_FLOW_TCP_ESTABLISHED] = 86400 * HZ;
 	sn->timeouts[SVCLB_FLOW_TCP_CLOSING] = 120 * HZ;
 	sn->timeouts[SVCLB_FLOW_SCTP] = 3600 * HZ;
+	sn->timeouts[SVCLB_FLOW_SCTP_NEW] = 30 * HZ;
+	sn->timeouts[SVCLB_FLOW_SCTP_REPLIED] = 30 * HZ;
 	return 0;
 }
 

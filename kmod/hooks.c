@@ -110,16 +110,42 @@ static bool svclb_parse(const struct sk_buff *skb, u8 pf, struct svclb_pkt *p)
 	return true;
 }
 
+/*
+ * A flow's state after @p. A flow is confirmed, and gets its protocol's long
+ * timeout, only when its client speaks after its backend answered: the third
+ * packet of a TCP handshake, SCTP's COOKIE ECHO, the next packet of a flow
+ * taken over mid-stream. An opening from a spoofed source, even one that the
+ * backend answers, stays unconfirmed: it lives timeout-tcp-syn (or
+ * timeout-sctp-init) and a full table drops it for a new flow. A FIN or RST
+ * closes a confirmed TCP flow; an unconfirmed one keeps its short timeout.
+ * UDP flows are confirmed by the first reply, as conntrack's are.
+ */
 static u8 svclb_flow_next_state(u8 state, const struct svclb_pkt *p,
 				bool reply)
 {
-	if (p->t.proto == IPPROTO_UDP || p->t.proto == IPPROTO_SCTP)
+	switch (state) {
+	case SVCLB_FLOW_UDP_NEW:
+		return reply ? SVCLB_FLOW_UDP : state;
+	case SVCLB_FLOW_SCTP_NEW:
+		return reply ? SVCLB_FLOW_SCTP_REPLIED : state;
+	case SVCLB_FLOW_SCTP_REPLIED:
+		return reply ? state : SVCLB_FLOW_SCTP;
+	case SVCLB_FLOW_TCP_NEW:
+		if (!reply || (p->tcp_flags & SVCLB_TCP_RST))
+			return state;
+		return SVCLB_FLOW_TCP_REPLIED;
+	case SVCLB_FLOW_TCP_REPLIED:
+		if (reply || (p->tcp_flags & (SVCLB_TCP_SYN | SVCLB_TCP_RST)))
+			return state;
+		return (p->tcp_flags & SVCLB_TCP_FIN) ? SVCLB_FLOW_TCP_CLOSING :
+			SVCLB_FLOW_TCP_ESTABLISHED;
+	case SVCLB_FLOW_TCP_ESTABLISHED:
+		if (p->tcp_flags & (SVCLB_TCP_FIN | SVCLB_TCP_RST))
+			return SVCLB_FLOW_TCP_CLOSING;
 		return state;
-	if (p->tcp_flags & (SVCLB_TCP_FIN | SVCLB_TCP_RST))
-		return SVCLB_FLOW_TCP_CLOSING;
-	if (reply && state == SVCLB_FLOW_TCP_NEW)
-		return SVCLB_FLOW_TCP_ESTABLISHED;
-	return state;
+	default:
+		return state;
+	}
 }
 
 static void svclb_flow_touch(struct svclb_flow *flow, const struct svclb_pkt *p,
@@ -143,15 +169,17 @@ static bool svclb_tcp_opening(const struct svclb_pkt *p)
 
 static u8 svclb_flow_initial_state(const struct svclb_pkt *p)
 {
+	/*
+	 * A TCP flow taken over mid-stream (established through another node,
+	 * or before) starts unconfirmed too: a lone spoofed ACK draws a reset.
+	 */
 	switch (p->t.proto) {
 	case IPPROTO_TCP:
-		/* Mid-stream: established through another node, or before. */
-		return svclb_tcp_opening(p) ? SVCLB_FLOW_TCP_NEW :
-					      SVCLB_FLOW_TCP_ESTABLISHED;
+		return SVCLB_FLOW_TCP_NEW;
 	case IPPROTO_SCTP:
-		return SVCLB_FLOW_SCTP;
+		return SVCLB_FLOW_SCTP_NEW;
 	default:
-		return SVCLB_FLOW_UDP;
+		return SVCLB_FLOW_UDP_NEW;
 	}
 }
 
@@ -176,15 +204,19 @@ static bool svclb_flow_usable(struct svclb_net *sn, struct svclb_flow *flow,
  * flow's replies: the client has moved on (a new connection from the same
  * port, or datagrams sent to the backend itself now), so that flow retires
  * and stops rewriting the direct flow's replies. A TCP flow still open
- * stays: the backend refuses a second connection on its tuple anyway.
+ * stays: the backend refuses a second connection on its tuple anyway. A
+ * packet looped back to this node was looked at in LOCAL_OUT already: a
+ * translated one comes back through lo on its flow's very tuple.
  */
-static void svclb_direct(struct svclb_net *sn, const struct svclb_pkt *p)
+static void svclb_direct(struct svclb_net *sn, const struct svclb_pkt *p,
+			 const struct nf_hook_state *state)
 {
 	struct svclb_tuple reply;
 	struct svclb_flow *flow;
 
 	if (!atomic_read(&sn->nr_flows) ||
-	    (p->t.proto == IPPROTO_TCP && !svclb_tcp_opening(p)))
+	    (p->t.proto == IPPROTO_TCP && !svclb_tcp_opening(p)) ||
+	    (state->in && (state->in->flags & IFF_LOOPBACK)))
 		return;
 	svclb_tuple_invert(&reply, &p->t);
 	flow = svclb_flow_lookup_reply(sn, &reply);
@@ -300,7 +332,7 @@ static unsigned int svclb_request(void *priv, struct sk_buff *skb,
 
 	svc = svclb_find_service(state->net, sn, &p.t);
 	if (!svc) {
-		svclb_direct(sn, &p);
+		svclb_direct(sn, &p, state);
 		return NF_ACCEPT;
 	}
 

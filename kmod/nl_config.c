@@ -10,13 +10,21 @@
 #include "svclb.h"
 #include "netlink.h"
 
-/* Which flow state each timeout attribute sets. */
-static const u8 svclb_cfg_timeouts[][2] = {
-	{ SVCLB_CFG_A_TIMEOUT_TCP_SYN, SVCLB_FLOW_TCP_NEW },
-	{ SVCLB_CFG_A_TIMEOUT_TCP, SVCLB_FLOW_TCP_ESTABLISHED },
-	{ SVCLB_CFG_A_TIMEOUT_TCP_CLOSING, SVCLB_FLOW_TCP_CLOSING },
-	{ SVCLB_CFG_A_TIMEOUT_UDP, SVCLB_FLOW_UDP },
-	{ SVCLB_CFG_A_TIMEOUT_SCTP, SVCLB_FLOW_SCTP },
+/*
+ * Which flow states each timeout attribute sets; the first is the one read
+ * back.
+ */
+static const u8 svclb_cfg_timeouts[][3] = {
+	{ SVCLB_CFG_A_TIMEOUT_TCP_SYN, SVCLB_FLOW_TCP_NEW,
+	  SVCLB_FLOW_TCP_REPLIED },
+	{ SVCLB_CFG_A_TIMEOUT_TCP, SVCLB_FLOW_TCP_ESTABLISHED,
+	  SVCLB_FLOW_TCP_ESTABLISHED },
+	{ SVCLB_CFG_A_TIMEOUT_TCP_CLOSING, SVCLB_FLOW_TCP_CLOSING,
+	  SVCLB_FLOW_TCP_CLOSING },
+	{ SVCLB_CFG_A_TIMEOUT_UDP, SVCLB_FLOW_UDP, SVCLB_FLOW_UDP_NEW },
+	{ SVCLB_CFG_A_TIMEOUT_SCTP, SVCLB_FLOW_SCTP, SVCLB_FLOW_SCTP },
+	{ SVCLB_CFG_A_TIMEOUT_SCTP_INIT, SVCLB_FLOW_SCTP_NEW,
+	  SVCLB_FLOW_SCTP_REPLIED },
 };
 
 int svclb_nl_config_get(struct sk_buff *skb, struct genl_info *info)
@@ -104,9 +112,12 @@ int svclb_nl_config_set(struct sk_buff *skb, struct genl_info *info)
 	for (i = 0; i < ARRAY_SIZE(svclb_cfg_timeouts); i++) {
 		struct nlattr *a = tb[svclb_cfg_timeouts[i][0]];
 
-		if (a)
-			WRITE_ONCE(sn->timeouts[svclb_cfg_timeouts[i][1]],
-				   nla_get_u32(a) * HZ);
+		if (!a)
+			continue;
+		WRITE_ONCE(sn->timeouts[svclb_cfg_timeouts[i][1]],
+			   nla_get_u32(a) * HZ);
+		WRITE_ONCE(sn->timeouts[svclb_cfg_timeouts[i][2]],
+			   nla_get_u32(a) * HZ);
 	}
 	if (tb[SVCLB_CFG_A_MAX_FLOWS])
 		WRITE_ONCE(sn->max_flows, nla_get_u32(tb[SVCLB_CFG_A_MAX_FLOWS]));

@@ -137,13 +137,21 @@ struct svclb_service {
 	struct rcu_head rcu;
 };
 
-/* Flow states, which pick the idle timeout. */
+/*
+ * Flow states, which pick the idle timeout. A flow is confirmed once its
+ * client spoke after its backend answered; until then it lives seconds and
+ * a full table drops it for a new flow (flow.c).
+ */
 enum svclb_flow_state {
-	SVCLB_FLOW_UDP,
+	SVCLB_FLOW_UDP,			/* answered */
 	SVCLB_FLOW_TCP_NEW,		/* no reply seen yet */
-	SVCLB_FLOW_TCP_ESTABLISHED,
+	SVCLB_FLOW_TCP_ESTABLISHED,	/* confirmed */
 	SVCLB_FLOW_TCP_CLOSING,		/* FIN or RST seen */
-	SVCLB_FLOW_SCTP,
+	SVCLB_FLOW_SCTP,		/* confirmed */
+	SVCLB_FLOW_TCP_REPLIED,		/* answered, not confirmed */
+	SVCLB_FLOW_SCTP_NEW,		/* no reply seen yet */
+	SVCLB_FLOW_SCTP_REPLIED,	/* answered, not confirmed */
+	SVCLB_FLOW_UDP_NEW,		/* no reply seen yet */
 	SVCLB_FLOW_STATE_MAX,
 };
 

@@ -4,7 +4,8 @@
 # TCP SYNs and UDP datagrams at once: the table and the flow slab stay within
 # the bound, the packets that find no room are dropped and counted, an
 # established flow goes on, and the table drains once the flood is over.
-# IPv4, then IPv6.
+# Then a SYN flood that the backends answer: its flows stay unconfirmed, and
+# with the table full new clients still get in (early drop). IPv4, then IPv6.
 #
 # usage: flood.sh [--sources N] [--rate PPS] [--max-flows N]
 #   --sources    spoofed sources of each protocol's flood (default 20000)
@@ -26,7 +27,7 @@ done
 FLOOD=$SELFTESTS/lib/flood
 [[ -x $FLOOD ]] || make -s -C "$SELFTESTS/lib" >/dev/null || exit 1
 
-plan 10
+plan 14
 trap topo_cleanup EXIT
 load_module || exit 1
 topo_setup || exit 1
@@ -132,6 +133,39 @@ print(json.dumps({'ok': ok, 'failed': failed}))" >"$TMP/established" 2>&1 &
 	for i in $(seq $((75 + MAX / 200))); do [[ $(flows) == 1 ]] && break; sleep 0.2; done
 	check "IPv$family: the table drains after the flood ($(flows) flow left: the established one)" \
 		test "$(flows)/$(svc_stat active_flows 80)" = 1/1
+
+	# Backends that answer: their SYN-ACKs go back through the node to
+	# the spoofed sources, which the client drops (it forwards nothing).
+	# The flood's flows see a reply but never the handshake's third
+	# packet: unconfirmed, they live timeout-tcp-syn, and a full table
+	# drops one of them for each new flow. At 1,000 a second a flow of
+	# the flood stays about MAX / 1000 s, and so does a new client's
+	# until it confirms: 0.2 s for 200, enough for a handshake in the VM.
+	# The flood goes on until the new connections are done.
+	spoofed=$([[ $family == 4 ]] && echo 10.128.0.0/9 || echo fd00:ff::/64)
+	in_b ip route del blackhole "$spoofed"
+	svcadm_n config timeout-tcp-syn 5
+	in_c timeout 120 "$FLOOD" --sources 600000 --rate 1000 $VIP 80 >/dev/null &
+	tcp=$!
+	BG_PIDS+=($tcp)
+	for i in $(seq 50); do (($(flows) >= MAX)) && break; sleep 0.1; done
+	full=$(flows)
+	states=$(svcadm_n flows -j | json_get "json.dumps(dict((s, [f['state'] for f in d['flows']].count(s)) for s in set(f['state'] for f in d['flows'])))")
+	legit=$(client tcp $VIP 80 20 --timeout 5)
+	kill -0 $tcp 2>/dev/null && flooding=1 || flooding=0
+	full_after=$(flows)
+	pkill -f -- "--sources 600000"
+	wait $tcp 2>/dev/null
+	in_b ip route add blackhole "$spoofed"
+	svcadm_n config timeout-tcp-syn 2
+	diag "IPv$family SYN flood answered by the backends: table at $full of $MAX, flows by state: $states; 20 new connections: $legit; then $full_after flows, flooding: $flooding"
+	check "IPv$family: during a SYN flood the backends answer, with the table full ($full, then $full_after of $MAX), 20 new connections all answered" \
+		json_check "d['errors'] == 0 and sum(d['backends'].values()) == 20 and $flooding == 1" <<<"$legit"
+	check "IPv$family: the answered flood's flows stay unconfirmed: the one established flow is the long-lived connection's" \
+		json_check "d.get('established', 0) == 1 and d.get('replied', 0) > $MAX / 2" <<<"$states"
+	for i in $(seq 75); do [[ $(flows) == 1 ]] && break; sleep 0.2; done
+	check "IPv$family: the unconfirmed flows expire after the flood ($(flows) flow left)" \
+		test "$(flows)" = 1
 	touch "$TMP/stop"
 	wait $est
 	diag "IPv$family established connection: $(cat "$TMP/established"); slab objects now $(slab_objects)"

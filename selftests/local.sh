@@ -2,10 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0
 # Clients and backends on the node itself: a process in the namespace where
 # svclb runs reaches a VIP (LOCAL_OUT, re-routed after the rewrite; replies
-# through LOCAL_IN), and a pod reaches a backend that is the node itself.
+# through LOCAL_IN), a pod reaches a backend that is the node itself, and so
+# does a process on the node (its translated packets loop back through lo
+# and cross PREROUTING again: they are no direct flow to the backend).
 source "$(dirname "$0")/lib.sh"
 
-plan 4
+plan 6
 trap topo_cleanup EXIT
 load_module || exit 1
 topo_setup || exit 1
@@ -40,5 +42,14 @@ for family in 4 6; do
 	diag "IPv$family to the node as backend: $out"
 	check "IPv$family: a pod reaches a backend on the node itself" \
 		json_check "d['backends'] == {'$node': 3} and d['corrupt'] == 0" <<<"$out"
+
+	svcadm_n service add udp "$(ep $VIP 81)"
+	svcadm_n backend add udp "$(ep $VIP 81)" "$(ep $node 8081)"
+	tcp=$(in_n "$PY" "$SELFTESTS/lib/client.py" tcp $VIP 81 3)
+	udp=$(in_n "$PY" "$SELFTESTS/lib/client.py" udp $VIP 81 3)
+	diag "IPv$family from the node to the node as backend: $tcp $udp"
+	check "IPv$family: a process on the node reaches a backend on the node itself, TCP and UDP" \
+		json_check "d['backends'] == {'$node': 3} and d['corrupt'] == 0" <<<"$tcp" -a \
+		"$(json_get "d['backends'] == {'$node': 3} and d['wrong_source'] == 0" <<<"$udp")" = True
 done
 finish

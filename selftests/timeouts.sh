@@ -23,10 +23,11 @@ until_active() { # until_active PROTO N: wait up to 10 s for N active flows
 }
 created() { svcadm_n list -j | json_get "sum(s['stats']['flows'] for s in d['services'] if s['proto'] == '$1')"; }
 
-check "defaults: tcp 86400 s, closing 120 s, udp 60 s, sctp 3600 s, 1048576 flows, no mark, seed 0" \
+check "defaults: tcp 86400 s, closing 120 s, udp 60 s, sctp 3600 s, unconfirmed 30 s, 1048576 flows, no mark, seed 0" \
 	json_check "d.pop('generation') >= 1 and d == {'timeout-tcp-syn': 30, 'timeout-tcp': 86400,
 		'timeout-tcp-closing': 120,
-		'timeout-udp': 60, 'timeout-sctp': 3600, 'max-flows': 1048576, 'flows': 0,
+		'timeout-udp': 60, 'timeout-sctp': 3600, 'timeout-sctp-init': 30,
+		'max-flows': 1048576, 'flows': 0,
 		'max-services': 65536, 'max-backends': 65521,
 		'masq-mark': 0, 'masq-mask': 0, 'seed': 0, 'affinity-entries': 0}" \
 	<<<"$(svcadm_n config -j)"

@@ -57,13 +57,21 @@ static bool __init st_flows(struct svclb_net *sn, struct svclb_service *svc)
 	ST_CHECK(f2 == f1);
 	ST_CHECK(atomic_read(&sn->nr_flows) == 1);
 
-	/* Another VIP flow whose reply tuple is taken by a live flow. */
+	/*
+	 * Another VIP flow whose reply tuple is taken by a live flow: it gets
+	 * another client port toward the backend.
+	 */
 	t2 = t1;
 	t2.dst.ip = htonl(0x0a60000b);
 	f3 = svclb_flow_create(sn, &t2, set->be[0], SVCLB_FLOW_TCP_NEW);
-	ST_CHECK(PTR_ERR(f3) == -EEXIST);
+	ST_CHECK(!IS_ERR(f3) && f3 != f1);
+	ST_CHECK(f3->reply.dport != t2.sport && ntohs(f3->reply.dport) >= 1024);
+	ST_CHECK(f3->reply.src.ip == r1.src.ip && f3->reply.sport == r1.sport);
+	ST_CHECK(svclb_flow_lookup_reply(sn, &f3->reply) == f3);
+	ST_CHECK(svclb_flow_lookup_reply(sn, &r1) == f1);
+	svclb_flow_delete(sn, f3);
 
-	/* Once the first has expired, the tuple is reused. */
+	/* Once the first has expired, the tuple is reused as it is. */
 	f1->last_seen -= sn->timeouts[SVCLB_FLOW_TCP_NEW] + 1;
 	ST_CHECK(svclb_flow_expired(sn, f1, jiffies));
 	f3 = svclb_flow_create(sn, &t2, set->be[0], SVCLB_FLOW_TCP_NEW);
@@ -78,13 +86,29 @@ static bool __init st_flows(struct svclb_net *sn, struct svclb_service *svc)
 	ST_CHECK(atomic_read(&sn->nr_flows) == 0);
 	ST_CHECK(!svclb_flow_lookup_orig(sn, &t2));
 
-	/* The table bound holds. */
+	/* The table bound holds against confirmed flows. */
 	sn->max_flows = 2;
 	for (i = 0; i < 3; i++) {
 		t1 = st_tuple(0x0a000102, 41000 + i);
 		f1 = svclb_flow_create(sn, &t1, set->be[i], SVCLB_FLOW_UDP);
 		ST_CHECK(i < 2 ? !IS_ERR(f1) : PTR_ERR(f1) == -ENOSPC);
 	}
+	ST_CHECK(atomic_read(&sn->nr_flows) == 2);
+	/*
+	 * An unconfirmed flow makes room for a new one (early drop), and the
+	 * confirmed flow stays.
+	 */
+	t1 = st_tuple(0x0a000102, 41000);
+	f2 = svclb_flow_lookup_orig(sn, &t1);
+	ST_CHECK(f2);
+	f2->state = SVCLB_FLOW_TCP_REPLIED;
+	t2 = st_tuple(0x0a000102, 41010);
+	f3 = svclb_flow_create(sn, &t2, set->be[0], SVCLB_FLOW_TCP_NEW);
+	ST_CHECK(!IS_ERR(f3));
+	ST_CHECK(!svclb_flow_lookup_orig(sn, &t1));
+	ST_CHECK(svclb_flow_lookup_orig(sn, &t2) == f3);
+	t1 = st_tuple(0x0a000102, 41001);
+	ST_CHECK(svclb_flow_lookup_orig(sn, &t1));
 	ST_CHECK(atomic_read(&sn->nr_flows) == 2);
 out:
 	rcu_read_unlock();

@@ -169,6 +169,23 @@ const char *be_state_name(uint8_t state)
 	return state < NR_BE_STATES ? be_states[state] : NULL;
 }
 
+static const char *const flow_states[] = {
+	[SVCLB_FLOW_STATE_UDP] = "udp",
+	[SVCLB_FLOW_STATE_TCP_SYN] = "syn-sent",
+	[SVCLB_FLOW_STATE_TCP_ESTABLISHED] = "established",
+	[SVCLB_FLOW_STATE_TCP_CLOSING] = "closing",
+	[SVCLB_FLOW_STATE_SCTP] = "sctp",
+	[SVCLB_FLOW_STATE_TCP_REPLIED] = "replied",
+	[SVCLB_FLOW_STATE_SCTP_INIT] = "sctp-init",
+};
+
+const char *flow_state_name(int state)
+{
+	if (state < 0 || (size_t)state >= sizeof(flow_states) / sizeof(flow_states[0]))
+		return "unknown";
+	return flow_states[state];
+}
+
 bool parse_address(const char *s, struct endpoint *ep)
 {
 	memset(ep, 0, sizeof(*ep));

@@ -43,6 +43,8 @@ bool parse_be_state(const char *s, uint8_t *state, char *err);
 /* NULL for a protocol or a state that has no name here. */
 const char *proto_name(uint8_t proto);
 const char *be_state_name(uint8_t state);
+/* A flow's state (enum svclb_flow_states), "unknown" if it has no name. */
+const char *flow_state_name(int state);
 void format_address(const struct endpoint *ep, char *buf, size_t len);
 void format_endpoint(const struct endpoint *ep, char *buf, size_t len);
 

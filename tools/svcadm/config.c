@@ -27,6 +27,7 @@ static const struct {
 	{ .name = "timeout-tcp-closing", .attr = SVCLB_CFG_A_TIMEOUT_TCP_CLOSING },
 	{ .name = "timeout-udp", .attr = SVCLB_CFG_A_TIMEOUT_UDP },
 	{ .name = "timeout-sctp", .attr = SVCLB_CFG_A_TIMEOUT_SCTP },
+	{ .name = "timeout-sctp-init", .attr = SVCLB_CFG_A_TIMEOUT_SCTP_INIT },
 	{ .name = "max-flows", .attr = SVCLB_CFG_A_MAX_FLOWS },
 	{ .name = "max-services", .attr = SVCLB_CFG_A_MAX_SERVICES },
 	{ .name = "max-backends", .attr = SVCLB_CFG_A_MAX_BACKENDS },

@@ -45,21 +45,6 @@ static const struct nla_policy flow_policy[SVCLB_FLOW_A_MAX + 1] = {
 	[SVCLB_FLOW_A_MAPPED_PORT] = { .type = NLA_U16 },
 };
 
-static const char *const state_names[] = {
-	[SVCLB_FLOW_STATE_UDP] = "udp",
-	[SVCLB_FLOW_STATE_TCP_SYN] = "syn-sent",
-	[SVCLB_FLOW_STATE_TCP_ESTABLISHED] = "established",
-	[SVCLB_FLOW_STATE_TCP_CLOSING] = "closing",
-	[SVCLB_FLOW_STATE_SCTP] = "sctp",
-};
-
-static const char *state_name(uint8_t state)
-{
-	if (state < sizeof(state_names) / sizeof(state_names[0]))
-		return state_names[state];
-	return "unknown";
-}
-
 static int get_endpoint(struct nlattr **tb, int a_addr, int a_port,
 			uint16_t family, struct endpoint *ep)
 {
@@ -144,7 +129,7 @@ static void print_text(const struct flows *fl)
 		format_endpoint(&f->backend, b, sizeof(b));
 		printf("%s  %s -> %s -> %s  %s  idle %" PRIu32 "s  expires %"
 		       PRIu32 "s", proto_str(f->proto, proto, sizeof(proto)),
-		       c, v, b, state_name(f->state), f->idle_ms / 1000,
+		       c, v, b, flow_state_name(f->state), f->idle_ms / 1000,
 		       (f->expires_ms + 999) / 1000);
 		if (f->mapped_port)
 			printf("  client port %" PRIu16 " to the backend",
@@ -190,7 +175,7 @@ static int print_json(const struct flows *fl)
 		json_object_object_add(o, "vip", endpoint_json(&f->vip, &oom));
 		json_object_object_add(o, "backend", endpoint_json(&f->backend, &oom));
 		json_object_object_add(o, "state",
-				       json_object_new_string(state_name(f->state)));
+				       json_object_new_string(flow_state_name(f->state)));
 		json_object_object_add(o, "idle_ms", json_object_new_int64(f->idle_ms));
 		json_object_object_add(o, "expires_ms",
 				       json_object_new_int64(f->expires_ms));

@@ -24,21 +24,6 @@ struct result {
 	int state;		/* enum svclb_flow_states, -1 unknown */
 };
 
-static const char *const state_names[] = {
-	[SVCLB_FLOW_STATE_UDP] = "udp",
-	[SVCLB_FLOW_STATE_TCP_SYN] = "syn-sent",
-	[SVCLB_FLOW_STATE_TCP_ESTABLISHED] = "established",
-	[SVCLB_FLOW_STATE_TCP_CLOSING] = "closing",
-	[SVCLB_FLOW_STATE_SCTP] = "sctp",
-};
-
-static const char *state_name(int state)
-{
-	if (state < 0 || (size_t)state >= sizeof(state_names) / sizeof(state_names[0]))
-		return "unknown";
-	return state_names[state];
-}
-
 static int parse_backend(struct nlattr *nest, struct endpoint *ep)
 {
 	struct nlattr *tb[SVCLB_BE_A_MAX + 1];
@@ -113,7 +98,7 @@ static void print_text(const struct result *r)
 	}
 	if (r->have_flow) {
 		format_endpoint(&r->flow_be, ep, sizeof(ep));
-		printf("flow  %s  %s\n", ep, state_name(r->state));
+		printf("flow  %s  %s\n", ep, flow_state_name(r->state));
 	} else {
 		printf("flow  -\n");
 	}
@@ -160,7 +145,7 @@ static int print_json(const struct result *r)
 	if (r->have_new && !(nb = backend_json(&r->new_be, NULL)))
 		oom = true;
 	if (r->have_flow &&
-	    !(flow = backend_json(&r->flow_be, state_name(r->state))))
+	    !(flow = backend_json(&r->flow_be, flow_state_name(r->state))))
 		oom = true;
 	oom |= jadd(o, "sched", json_object_new_string(r->sched), true);
 	if (r->have_hash)

@@ -206,8 +206,10 @@
  * SVCLB_CMD_CONFIG_GET: the namespace's settings; the reply has
  *
  *   SVCLB_A_CONFIG: nest
- *     SVCLB_CFG_A_TIMEOUT_TCP_SYN: u32, seconds a TCP flow lives without a
- *                                  reply from its backend
+ *     SVCLB_CFG_A_TIMEOUT_TCP_SYN: u32, seconds a TCP flow lives until it
+ *                                  is confirmed: its backend answered and
+ *                                  then its client spoke (the handshake's
+ *                                  third packet)
  *     SVCLB_CFG_A_TIMEOUT_TCP: u32, seconds an established TCP flow lives idle
  *     SVCLB_CFG_A_TIMEOUT_TCP_CLOSING: u32, seconds after a FIN or RST
  *     SVCLB_CFG_A_TIMEOUT_UDP: u32, seconds a UDP flow lives idle
@@ -226,6 +228,8 @@
  *                               (SVCLB_BACKENDS_MAX by default)
  *     SVCLB_CFG_A_GENERATION: u32, the generation of the services and
  *                             backends (read-only; see "Several writers")
+ *     SVCLB_CFG_A_TIMEOUT_SCTP_INIT: u32, seconds an SCTP flow lives until
+ *                                    it is confirmed, as a TCP flow is
  *
  * SVCLB_CMD_CONFIG_SET: change any of the settings above but FLOWS,
  * AFFINITY_ENTRIES and GENERATION.
@@ -467,6 +471,7 @@ enum svclb_cfg_attrs {
 	SVCLB_CFG_A_MAX_SERVICES,	/* u32 */
 	SVCLB_CFG_A_MAX_BACKENDS,	/* u32 */
 	SVCLB_CFG_A_GENERATION,		/* u32, read-only */
+	SVCLB_CFG_A_TIMEOUT_SCTP_INIT,	/* u32, seconds */
 	__SVCLB_CFG_A_MAX
 };
 #define SVCLB_CFG_A_MAX (__SVCLB_CFG_A_MAX - 1)
@@ -491,6 +496,9 @@ enum svclb_flow_states {
 	SVCLB_FLOW_STATE_TCP_ESTABLISHED,
 	SVCLB_FLOW_STATE_TCP_CLOSING,	/* FIN or RST seen */
 	SVCLB_FLOW_STATE_SCTP,
+	/* The backend answered; the client has not confirmed since. */
+	SVCLB_FLOW_STATE_TCP_REPLIED,
+	SVCLB_FLOW_STATE_SCTP_INIT,	/* not confirmed by the client yet */
 };
 
 /*
