@@ -74,8 +74,10 @@ download() {
 		"$run" ss -Hltn "sport = :$port" | grep -q . && break
 		sleep 0.1
 	done
+	local t0=$EPOCHREALTIME
 	in_d timeout 20 socat -u "TCP$family:$target,bind=$(host "$src")" \
 		"CREATE:$TMP/down"
+	diag "$(stat -c %s "$TMP/down" 2>/dev/null || echo 0) bytes in $(awk "BEGIN { printf \"%.1f\", $EPOCHREALTIME - $t0 }") s"
 	cmp -s "$TMP/dl" "$TMP/down"
 }
 
