@@ -95,6 +95,11 @@ static bool svclb_parse(const struct sk_buff *skb, u8 pf, struct svclb_pkt *p)
 	case IPPROTO_SCTP:
 		len = sizeof(struct sctphdr);
 		break;
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		/* Maybe an error about a flow: svclb_icmp_request() looks. */
+		p->t.proto = proto;
+		return false;
 	default:
 		return false;
 	}
@@ -308,7 +313,7 @@ static void svclb_masq_mark(struct svclb_net *sn, struct sk_buff *skb,
 }
 
 /* A local packet was routed to the VIP: route it to the backend. */
-static int svclb_reroute(struct sk_buff *skb, const struct nf_hook_state *state)
+int svclb_reroute(struct sk_buff *skb, const struct nf_hook_state *state)
 {
 	if (state->pf == NFPROTO_IPV4)
 		return ip_route_me_harder(state->net, state->sk, skb,
@@ -327,8 +332,10 @@ static unsigned int svclb_request(void *priv, struct sk_buff *skb,
 	struct svclb_pkt p;
 	bool new_flow = false;
 
-	if (!READ_ONCE(sn->nr_services) || !svclb_parse(skb, state->pf, &p))
+	if (!READ_ONCE(sn->nr_services))
 		return NF_ACCEPT;
+	if (!svclb_parse(skb, state->pf, &p))
+		return p.t.proto ? svclb_icmp_request(sn, skb, state) : NF_ACCEPT;
 
 	svc = svclb_find_service(state->net, sn, &p.t);
 	if (!svc) {

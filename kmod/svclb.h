@@ -426,6 +426,8 @@ void svclb_nat_port(struct sk_buff *skb, unsigned int l4off, u8 proto,
 /* icmp.c */
 bool svclb_icmp_reply(struct svclb_net *sn, struct sk_buff *skb, u8 pf,
 		      unsigned int *verdict);
+unsigned int svclb_icmp_request(struct svclb_net *sn, struct sk_buff *skb,
+				const struct nf_hook_state *state);
 
 /* sched.c */
 struct svclb_sched_ops {
@@ -463,6 +465,7 @@ extern const struct svclb_sched_ops svclb_sched_lc;
 /* hooks.c */
 int svclb_hooks_net_init(struct net *net);
 void svclb_hooks_net_exit(struct net *net);
+int svclb_reroute(struct sk_buff *skb, const struct nf_hook_state *state);
 
 /* netlink.c */
 int svclb_genl_init(void);

@@ -507,7 +507,9 @@ enum svclb_flow_states {
  * in the flow table now. Services also count the packets that would have
  * started a flow: refused, for want of a backend that can take it (answered
  * with a TCP RST or an ICMP port unreachable, or dropped with the
- * silent-drop flag), and dropped, for want of room in the flow table.
+ * silent-drop flag), and dropped, for want of room in the flow table; dropped
+ * also counts the ICMP errors about the service's flows that could not be
+ * translated.
  */
 enum svclb_stats_attrs {
 	SVCLB_STATS_A_UNSPEC,
