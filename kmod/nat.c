@@ -12,6 +12,7 @@
 #include <linux/tcp.h>
 #include <linux/udp.h>
 #include <net/checksum.h>
+#include <net/dst_metadata.h>
 #include <net/ip.h>
 #include <net/ipv6.h>
 
@@ -230,6 +231,20 @@ int svclb_nat(struct sk_buff *skb, u8 family, unsigned int l4off, u8 proto,
 		memcpy(addrp, addr->all, sizeof(addr->all));
 	}
 	return 0;
+}
+
+/*
+ * A request rewritten before routing may carry a route to its old
+ * destination, attached before this hook: an IPsec transport-mode packet
+ * comes back from decryption with the route of the ESP packet, a packet
+ * looped back with its output route. Drop it so that the stack routes the
+ * packet to its new destination, as nf_nat does. A tunnel's metadata dst
+ * is no route; it is kept for the route lookup, which reads it.
+ */
+void svclb_nat_reroute_in(struct sk_buff *skb)
+{
+	if (skb_valid_dst(skb))
+		skb_dst_drop(skb);
 }
 
 #ifdef DEBUG

@@ -25,6 +25,7 @@ TESTS=(
 	"datapath.sh --ipv6"
 	"local.sh"
 	"nodeport.sh"
+	"ipsec.sh"
 	"icmp.sh"
 	"malformed.sh"
 	"sctp.sh"
