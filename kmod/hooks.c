@@ -379,8 +379,10 @@ static unsigned int svclb_request(void *priv, struct sk_buff *skb,
 	if (unlikely(flow->reply.dport != p.t.sport))
 		svclb_nat_port(skb, p.l4off, p.t.proto, false,
 			       flow->reply.dport);
-	if (state->hook == NF_INET_PRE_ROUTING)
+	if (state->hook == NF_INET_PRE_ROUTING) {
 		svclb_masq_mark(sn, skb, &p.t, be);
+		svclb_nat_reroute_in(skb);
+	}
 	svclb_stats_add(be->svc->stats, true, skb->len, new_flow);
 	svclb_stats_add(be->stats, true, skb->len, new_flow);
 

@@ -422,6 +422,7 @@ int svclb_nat(struct sk_buff *skb, u8 family, unsigned int l4off, u8 proto,
 	      bool dst, const union svclb_addr *addr, __be16 port);
 void svclb_nat_port(struct sk_buff *skb, unsigned int l4off, u8 proto,
 		    bool dst, __be16 port);
+void svclb_nat_reroute_in(struct sk_buff *skb);
 
 /* icmp.c */
 bool svclb_icmp_reply(struct svclb_net *sn, struct sk_buff *skb, u8 pf,

@@ -25,6 +25,7 @@ TESTS=(
 	"datapath.sh --ipv6"
 	"local.sh"
 	"nodeport.sh"
+	"ipsec.sh"
 	"icmp.sh"
 	"tuples.sh"
 	"malformed.sh"
