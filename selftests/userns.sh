@@ -1,0 +1,127 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The host's ceilings of a user namespace's network namespace: an
+# unprivileged user's own namespaces (unshare -Urn) start at the ceilings
+# the module parameters give, cannot raise a bound above them (the refusal
+# names the parameter and the ceiling), nor change the parameters; a flood
+# from inside makes no more flows and affinity entries than the ceiling; a
+# lowered ceiling lowers the bound of a live namespace; a namespace of the
+# initial user namespace keeps its defaults and may raise them.
+source "$(dirname "$0")/lib.sh"
+
+P=/sys/module/svclb/parameters
+VIP=10.96.0.10
+
+# What the unprivileged user does in its own user and network namespace
+# (run by the test as "userns.sh --inner DIR"): each step's output and
+# status into DIR, then it waits for DIR/done with the namespace alive.
+if [[ $1 == --inner ]]; then
+	D=$2
+	# step NAME COMMAND...: its output in DIR/NAME, its status after it
+	step() { local n=$1; shift; "$@" >"$D/$n" 2>&1; echo "rc=$?" >>"$D/$n"; }
+	step start "$SVCADM" config -j
+	step flows101 "$SVCADM" config max-flows 101
+	step services5 "$SVCADM" config timeout-udp 7 max-services 5
+	step backends4 "$SVCADM" config max-backends 4
+	step lower "$SVCADM" config max-flows 50
+	step raise "$SVCADM" config max-flows 100
+	step after "$SVCADM" config -j
+	step param sh -c "echo 1000000 >$P/userns_max_flows"
+	step big "$SVCADM" config max-flows 1000000
+	# A flood of UDP from 300 spoofed sources to a service with
+	# affinity: each source makes a flow and an affinity entry if there
+	# is room. The VIP and the backend are routed out of a dummy device,
+	# which drops what it sends.
+	ip link add d0 type dummy && ip link set d0 up
+	ip route add 10.0.0.0/8 dev d0
+	"$SVCADM" service add udp $VIP:53 affinity client-ip
+	"$SVCADM" backend add udp $VIP:53 10.0.2.1:9
+	step flood "$SELFTESTS/lib/flood" --proto udp --sources 300 $VIP 53
+	step flooded "$SVCADM" config -j
+	step list "$SVCADM" list -j
+	for i in 1 2 3; do "$SVCADM" service add tcp 10.96.1.$i:80; done
+	step service5 "$SVCADM" service add tcp 10.96.1.5:80
+	echo $$ >"$D/pid"
+	while [[ ! -e $D/done ]]; do sleep 0.1; done
+	exit 0
+fi
+
+FLOOD=$SELFTESTS/lib/flood
+[[ -x $FLOOD ]] || make -s -C "$SELFTESTS/lib" >/dev/null || exit 1
+plan 15
+load_module && need_modules dummy || exit 1
+A=svclb-u-$$
+D=$(mktemp -d)
+chmod 777 "$D"
+saved=()
+for p in userns_max_flows userns_max_services userns_max_backends; do
+	saved+=("$p=$(cat $P/$p 2>/dev/null)")
+done
+cleanup() {
+	touch "$D/done"
+	wait
+	for s in "${saved[@]}"; do
+		[[ -n ${s#*=} ]] && echo "${s#*=}" >"$P/${s%%=*}"
+	done
+	ip netns del $A 2>/dev/null
+	rm -rf "$D"
+}
+trap cleanup EXIT
+# out NAME: what the unprivileged user's step NAME printed
+out() { cat "$D/$1"; }
+cfg() { head -n -1 "$D/$2" | json_get "d['$1']"; }
+
+echo 100 >$P/userns_max_flows && echo 4 >$P/userns_max_services &&
+	echo 3 >$P/userns_max_backends
+check "the host sets the ceilings: 100 flows, 4 services, 3 backends" \
+	test "$(cat $P/userns_max_flows)/$(cat $P/userns_max_services)/$(cat $P/userns_max_backends)" = 100/4/3
+err=$( (echo 0 >$P/userns_max_flows) 2>&1; (echo 65522 >$P/userns_max_backends) 2>&1)
+diag "$err"
+check "a ceiling of 0, or of max-backends above 65521, is refused" \
+	test "$(grep -c 'Numerical result out of range' <<<"$err")/$(cat $P/userns_max_flows)/$(cat $P/userns_max_backends)" = 2/100/3
+
+setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+	unshare --user --map-root-user --net "$0" --inner "$D" &
+for _ in $(seq 300); do [[ -e $D/pid ]] && break; sleep 0.1; done
+if [[ ! -e $D/pid ]] && grep -q "unshare" "$D/start" 2>/dev/null; then
+	skip_all "unprivileged user namespaces are disabled"
+fi
+for f in start flows101 services5 backends4 lower raise param big flood flooded list service5; do
+	diag "$f: $(out $f 2>&1)"
+done
+
+check "the user's own namespace starts at the ceilings" \
+	test "$(cfg max-flows start)/$(cfg max-services start)/$(cfg max-backends start)" = 100/4/3
+check "max-flows 101 is refused, naming the parameter and the ceiling" \
+	grep -q "max-flows: above the ceiling of a user namespace's network namespace (svclb parameter userns_max_flows) (1 to 100)" "$D/flows101"
+check "max-services 5 is refused, naming userns_max_services and 4; the request's timeout is not applied" \
+	test "$(grep -c "max-services: .*userns_max_services) (1 to 4)" "$D/services5")/$(cfg timeout-udp after)" = 1/60
+check "max-backends 4 is refused, naming userns_max_backends and 3" \
+	grep -q "max-backends: .*userns_max_backends) (1 to 3)" "$D/backends4"
+check "below the ceiling and back up to it is allowed" \
+	test "$(tail -n1 "$D/lower")/$(tail -n1 "$D/raise")/$(cfg max-flows after)" = rc=0/rc=0/100
+check "the namespace's root cannot change the ceiling" \
+	test "$(tail -n1 "$D/param")/$(cat $P/userns_max_flows)" != rc=0/1000000
+check "after max-flows 1000000 was refused, a flood of 300 sources makes 100 flows, the ceiling; the rest is dropped and counted" \
+	test "$(tail -n1 "$D/big")/$(cfg flows flooded)/$(head -n -1 "$D/list" | json_get "d['services'][0]['stats']['dropped'] >= 200")" = rc=1/100/True
+check "... and 100 affinity entries" test "$(cfg affinity-entries flooded)" = 100
+check "a fifth service is refused (max-services)" \
+	grep -q "the namespace has the most services allowed (max-services)" "$D/service5"
+
+pid=$(cat "$D/pid")
+echo 50 >$P/userns_max_flows
+check "a lowered ceiling lowers the bound of a live namespace" \
+	test "$(nsenter -t "$pid" -n "$SVCADM" config -j | json_get "d['max-flows']")" = 50
+err=$(nsenter -t "$pid" -n "$SVCADM" config max-flows 51 2>&1)
+diag "$err"
+check "... above which the host's root cannot raise it either" \
+	grep -q "userns_max_flows) (1 to 50)" <<<"$err"
+
+ip netns add $A
+cfg_a() { ip netns exec $A "$SVCADM" config -j | json_get "d['$1']"; }
+check "a namespace of the initial user namespace keeps its defaults" \
+	test "$(cfg_a max-flows)/$(cfg_a max-services)/$(cfg_a max-backends)" = 1048576/65536/65521
+ip netns exec $A "$SVCADM" config max-flows 2000000 max-services 100000
+check "... and may raise them above the ceilings" \
+	test "$(cfg_a max-flows)/$(cfg_a max-services)" = 2000000/100000
+finish
