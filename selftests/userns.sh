@@ -7,6 +7,13 @@
 # from inside makes no more flows and affinity entries than the ceiling; a
 # lowered ceiling lowers the bound of a live namespace; a namespace of the
 # initial user namespace keeps its defaults and may raise them.
+#
+# usage: userns.sh [--fill]
+#   --fill  instead, fill a user namespace's network namespace up to the
+#           ceilings as they are (the defaults after loading): the most
+#           services with the most backends each, and a flood of more
+#           sources than max-flows at a service with affinity; then report
+#           what the slab caches and the per-CPU allocator grew by
 source "$(dirname "$0")/lib.sh"
 
 P=/sys/module/svclb/parameters
@@ -46,8 +53,88 @@ if [[ $1 == --inner ]]; then
 	exit 0
 fi
 
+# The unprivileged user's part of --fill: the state DIR/state.json, then a
+# flood of DIR/sources sources; DIR/filled once done, then it waits for
+# DIR/done with the namespace alive.
+if [[ $1 == --inner-fill ]]; then
+	D=$2
+	ip link add d0 type dummy && ip link set d0 up
+	ip route add 10.0.0.0/8 dev d0
+	"$SVCADM" apply -f "$D/state.json" >"$D/apply" 2>&1
+	"$SELFTESTS/lib/flood" --proto udp --sources "$(cat "$D/sources")" \
+		$VIP 53 >"$D/flood"
+	"$SVCADM" config -j >"$D/filled.json"
+	"$SVCADM" list -j >"$D/list.json"
+	touch "$D/filled"
+	while [[ ! -e $D/done ]]; do sleep 0.1; done
+	exit 0
+fi
+
 FLOOD=$SELFTESTS/lib/flood
 [[ -x $FLOOD ]] || make -s -C "$SELFTESTS/lib" >/dev/null || exit 1
+unpriv() { # unpriv ARGS...: this script as nobody in its own namespaces
+	setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+		unshare --user --map-root-user --net "$0" "$@"
+}
+
+if [[ $1 == --fill ]]; then
+	plan 2
+	load_module && need_modules dummy || exit 1
+	D=$(mktemp -d)
+	chmod 777 "$D"
+	trap 'touch "$D/done"; wait; rm -rf "$D"' EXIT
+	F=$(cat $P/userns_max_flows) S=$(cat $P/userns_max_services)
+	B=$(cat $P/userns_max_backends)
+	diag "ceilings: $F flows, $S services, $B backends each; $(nproc) CPUs, possible $(cat /sys/devices/system/cpu/possible)"
+	echo $((F + F / 4)) >"$D/sources"
+	# S - 1 tcp services and the udp service VIP:53 with affinity, each
+	# with B backends.
+	"$PY" -c "
+import json, sys
+s, b = int(sys.argv[1]), int(sys.argv[2])
+be = lambda i: [{'address': f'10.{1 + i // 250}.{i % 250}.{j + 1}', 'port': 8080} for j in range(b)]
+svcs = [{'proto': 'tcp', 'address': f'10.96.{1 + i // 250}.{i % 250 + 1}', 'port': 80,
+         'backends': be(i)} for i in range(s - 1)]
+svcs.append({'proto': 'udp', 'address': '$VIP', 'port': 53, 'affinity': 'client-ip',
+             'backends': be(s)})
+print(json.dumps({'services': svcs}))" "$S" "$B" >"$D/state.json"
+	chmod 644 "$D/state.json"
+	meminfo() { # meminfo FIELD: kB, once the caches are dropped
+		sync
+		echo 3 >/proc/sys/vm/drop_caches
+		awk -v f="$1:" '$1 == f { print $2 }' /proc/meminfo
+	}
+	cp /proc/slabinfo "$D/slab0"
+	percpu=$(meminfo Percpu)
+	free=$(meminfo MemFree)
+	unpriv --inner-fill "$D" &
+	for _ in $(seq 1200); do [[ -e $D/filled ]] && break; sleep 0.1; done
+	cp /proc/slabinfo "$D/slab1"
+	diag "apply: $(cat "$D/apply")"
+	diag "flood: $(cat "$D/flood")"
+	check "the ceilings' services and backends are made" \
+		json_check "len(d['services']) == $S and all(len(s['backends']) == $B for s in d['services'])" <"$D/list.json"
+	check "a flood of $(cat "$D/sources") sources makes $F flows and $F affinity entries" \
+		json_check "d['flows'] == $F and d['affinity-entries'] == $F" <"$D/filled.json"
+	diag "Percpu: +$(($(meminfo Percpu) - percpu)) kB; MemFree: -$((free - $(meminfo MemFree))) kB"
+	# The slab caches that grew most (svclb's may be merged into others
+	# of their size: /sys/kernel/slab/svclb_flow links to the one it is).
+	"$PY" - "$D/slab0" "$D/slab1" <<-'EOF'
+	import sys
+	def caches(path):
+	    c = {}
+	    for line in open(path).readlines()[2:]:
+	        f = line.split()
+	        c[f[0]] = (int(f[2]), int(f[3]))
+	    return c
+	a, b = caches(sys.argv[1]), caches(sys.argv[2])
+	grew = {k: (b[k][0] - a.get(k, (0,))[0], b[k][1]) for k in b}
+	for k in sorted(grew, key=lambda k: -grew[k][0] * grew[k][1])[:8]:
+	    n, size = grew[k]
+	    print(f"# slab {k}: {n:+} objects of {size} bytes, {n * size // 1024:+} kB")
+	EOF
+	finish
+fi
 plan 15
 load_module && need_modules dummy || exit 1
 A=svclb-u-$$
@@ -80,8 +167,7 @@ diag "$err"
 check "a ceiling of 0, or of max-backends above 65521, is refused" \
 	test "$(grep -c 'Numerical result out of range' <<<"$err")/$(cat $P/userns_max_flows)/$(cat $P/userns_max_backends)" = 2/100/3
 
-setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
-	unshare --user --map-root-user --net "$0" --inner "$D" &
+unpriv --inner "$D" &
 for _ in $(seq 300); do [[ -e $D/pid ]] && break; sleep 0.1; done
 if [[ ! -e $D/pid ]] && grep -q "unshare" "$D/start" 2>/dev/null; then
 	skip_all "unprivileged user namespaces are disabled"
