@@ -151,23 +151,17 @@ void svclb_limits_net_exit(struct svclb_net *sn)
 	mutex_unlock(&svclb_limits_lock);
 }
 
-/*
- * Set the bounds a CONFIG_SET request gives in @tb, all or none: a bound
- * above its ceiling refuses the request before anything changes.
- */
-int svclb_limits_set(struct svclb_net *sn, struct nlattr **tb,
-		     struct netlink_ext_ack *extack)
+/* The bounds @tb gives within their ceilings, or the refusal of the first. */
+static int svclb_limits_check(struct nlattr **tb,
+			      struct netlink_ext_ack *extack)
 {
 	unsigned int i;
 
-	if (sn->bounded)
-		mutex_lock(&svclb_limits_lock);
-	for (i = 0; sn->bounded && i < ARRAY_SIZE(svclb_ceilings); i++) {
+	for (i = 0; i < ARRAY_SIZE(svclb_ceilings); i++) {
 		const struct svclb_ceiling *c = &svclb_ceilings[i];
 		const struct nlattr *a = tb[c->attr];
 
 		if (a && nla_get_u32(a) > c->range.max) {
-			mutex_unlock(&svclb_limits_lock);
 			NL_SET_BAD_ATTR_POLICY(extack, a,
 					       &svclb_ceiling_policy[i]);
 			if (extack)
@@ -175,13 +169,39 @@ int svclb_limits_set(struct svclb_net *sn, struct nlattr **tb,
 			return -ERANGE;
 		}
 	}
+	return 0;
+}
+
+static void svclb_limits_write(struct svclb_net *sn, struct nlattr **tb)
+{
+	unsigned int i;
+
 	for (i = 0; i < ARRAY_SIZE(svclb_ceilings); i++) {
 		const struct svclb_ceiling *c = &svclb_ceilings[i];
 
 		if (tb[c->attr])
 			WRITE_ONCE(*svclb_bound(sn, c), nla_get_u32(tb[c->attr]));
 	}
-	if (sn->bounded)
-		mutex_unlock(&svclb_limits_lock);
-	return 0;
+}
+
+/*
+ * Set the bounds a CONFIG_SET request gives in @tb, all or none: in a
+ * bounded namespace, a bound above its ceiling refuses the request before
+ * anything changes.
+ */
+int svclb_limits_set(struct svclb_net *sn, struct nlattr **tb,
+		     struct netlink_ext_ack *extack)
+{
+	int err;
+
+	if (!sn->bounded) {
+		svclb_limits_write(sn, tb);
+		return 0;
+	}
+	mutex_lock(&svclb_limits_lock);
+	err = svclb_limits_check(tb, extack);
+	if (!err)
+		svclb_limits_write(sn, tb);
+	mutex_unlock(&svclb_limits_lock);
+	return err;
 }
