@@ -27,12 +27,14 @@ static int __net_init svclb_net_init(struct net *net)
 	err = svclb_service_net_init(sn);
 	if (err)
 		goto err_flow;
+	svclb_limits_net_init(sn);
 	err = svclb_hooks_net_init(net);
 	if (err)
-		goto err_service;
+		goto err_limits;
 	return 0;
 
-err_service:
+err_limits:
+	svclb_limits_net_exit(sn);
 	svclb_service_net_exit(sn);
 err_flow:
 	svclb_gc_net_exit(sn);
@@ -64,6 +66,7 @@ static void __net_exit svclb_net_exit(struct net *net)
 {
 	struct svclb_net *sn = svclb_pernet(net);
 
+	svclb_limits_net_exit(sn);
 	svclb_stage_net_exit(sn);
 	svclb_service_net_exit(sn);
 	svclb_gc_net_exit(sn);

@@ -109,6 +109,14 @@ int svclb_nl_config_set(struct sk_buff *skb, struct genl_info *info)
 		return -EINVAL;
 	}
 
+	/*
+	 * The bounds, checked against the host's ceilings (limits.c), go first:
+	 * when one is refused, nothing has changed.
+	 */
+	err = svclb_limits_set(sn, tb, extack);
+	if (err)
+		return err;
+
 	for (i = 0; i < ARRAY_SIZE(svclb_cfg_timeouts); i++) {
 		struct nlattr *a = tb[svclb_cfg_timeouts[i][0]];
 
@@ -119,16 +127,8 @@ int svclb_nl_config_set(struct sk_buff *skb, struct genl_info *info)
 		WRITE_ONCE(sn->timeouts[svclb_cfg_timeouts[i][2]],
 			   nla_get_u32(a) * HZ);
 	}
-	if (tb[SVCLB_CFG_A_MAX_FLOWS])
-		WRITE_ONCE(sn->max_flows, nla_get_u32(tb[SVCLB_CFG_A_MAX_FLOWS]));
 	WRITE_ONCE(sn->masq, (u64)mask << 32 | mark);
 	if (tb[SVCLB_CFG_A_SEED])
 		WRITE_ONCE(sn->seed, nla_get_u64(tb[SVCLB_CFG_A_SEED]));
-	if (tb[SVCLB_CFG_A_MAX_SERVICES])
-		WRITE_ONCE(sn->max_services,
-			   nla_get_u32(tb[SVCLB_CFG_A_MAX_SERVICES]));
-	if (tb[SVCLB_CFG_A_MAX_BACKENDS])
-		WRITE_ONCE(sn->max_backends,
-			   nla_get_u32(tb[SVCLB_CFG_A_MAX_BACKENDS]));
 	return svclb_notify(info, 0);
 }

@@ -220,7 +220,7 @@ int svclb_nl_flow_dump_start(struct netlink_callback *cb)
 	struct net *net = sock_net(cb->skb->sk);
 	struct svclb_nl_flow_dump *d;
 
-	d = kzalloc(sizeof(*d), GFP_KERNEL);
+	d = kzalloc(sizeof(*d), GFP_KERNEL_ACCOUNT);
 	if (!d)
 		return -ENOMEM;
 	rhashtable_walk_enter(&svclb_pernet(net)->flows_orig, &d->iter);

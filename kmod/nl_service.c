@@ -172,7 +172,7 @@ static int svclb_sort_be_list(struct genl_info *info,
 	*sortedp = NULL;
 	if (!specs->n)
 		return 0;
-	sorted = kvcalloc(specs->n, sizeof(*sorted), GFP_KERNEL);
+	sorted = kvcalloc(specs->n, sizeof(*sorted), GFP_KERNEL_ACCOUNT);
 	if (!sorted)
 		return svclb_explain(info, -ENOMEM);
 	dup = svclb_spec_sort(specs->v, sorted, specs->n);
@@ -538,7 +538,7 @@ int svclb_nl_service_dump_start(struct netlink_callback *cb)
 {
 	struct svclb_svc_dump *d;
 
-	d = kzalloc(sizeof(*d), GFP_KERNEL);
+	d = kzalloc(sizeof(*d), GFP_KERNEL_ACCOUNT);
 	if (!d)
 		return -ENOMEM;
 	cb->args[0] = (long)d;

@@ -268,9 +268,9 @@ static int maglev_build(struct svclb_be_set *set)
 	mg->size = size;
 	mg->wide = n > U8_MAX;
 	mg->slots = kvmalloc(maglev_bytes(size, mg->wide), GFP_KERNEL_ACCOUNT);
-	turns = kvmalloc_array(n, sizeof(*turns), GFP_KERNEL);
-	heap = kvmalloc_array(n, sizeof(*heap), GFP_KERNEL);
-	taken = bitmap_zalloc(size, GFP_KERNEL);
+	turns = kvmalloc_array(n, sizeof(*turns), GFP_KERNEL_ACCOUNT);
+	heap = kvmalloc_array(n, sizeof(*heap), GFP_KERNEL_ACCOUNT);
+	taken = bitmap_zalloc(size, GFP_KERNEL_ACCOUNT);
 	if (!mg->slots || !turns || !heap || !taken)
 		goto out;
 

@@ -186,6 +186,13 @@ struct svclb_net {
 	unsigned int nr_nodeports;	/* the same, services on 0.0.0.0 or :: */
 	unsigned int max_services;
 	unsigned int max_backends;	/* per service */
+	/*
+	 * Owned by another user namespace than the initial one: the bounds
+	 * are at most the host's ceilings (limits.c), and the namespace is
+	 * in their list.
+	 */
+	bool bounded;
+	struct list_head bounded_list;
 	u32 genid;			/* never 0; see svclb_changed() */
 
 	struct rhashtable flows_orig;
@@ -350,6 +357,12 @@ struct svclb_stage *svclb_stage_new(struct svclb_net *sn, u32 portid,
 void svclb_stage_free(struct svclb_net *sn, struct svclb_stage *st);
 void svclb_stage_take(struct svclb_net *sn, struct svclb_stage *st,
 		      struct svclb_be_specs *specs);
+
+/* limits.c */
+void svclb_limits_net_init(struct svclb_net *sn);
+void svclb_limits_net_exit(struct svclb_net *sn);
+int svclb_limits_set(struct svclb_net *sn, struct nlattr **tb,
+		     struct netlink_ext_ack *extack);
 
 /* flow.c */
 int svclb_flow_init(void);

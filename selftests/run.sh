@@ -21,6 +21,7 @@ TESTS=(
 	"svcadm.sh"
 	"netns.sh"
 	"limits.sh"
+	"userns.sh"
 	"datapath.sh"
 	"datapath.sh --ipv6"
 	"local.sh"

@@ -239,6 +239,13 @@
  * added from then on: a creation past either fails with ENOSPC (services) or
  * E2BIG (backends), and nothing present is removed. A new SEED
  * applies to new flows at once; existing flows keep their backends.
+ * In a network namespace owned by a user namespace other than the initial
+ * one, MAX_FLOWS, MAX_SERVICES and MAX_BACKENDS start at ceilings the host
+ * sets (the svclb module's parameters userns_max_flows, userns_max_services
+ * and userns_max_backends) and cannot be set above them: such a request
+ * fails with ERANGE, changes nothing, and its extended ack names the
+ * parameter and carries the attribute's offset and a policy whose range
+ * ends at the ceiling. A lowered ceiling lowers the bounds above it.
  *
  * The masquerade mark: requests from other hosts and namespaces
  * (PREROUTING) that must be masqueraded get their packet mark set to
