@@ -144,7 +144,8 @@ print(json.dumps({'ok': ok, 'failed': failed}))" >"$TMP/established" 2>&1 &
 	# The flood goes on until the new connections are done.
 	spoofed=$([[ $family == 4 ]] && echo 10.128.0.0/9 || echo fd00:ff::/64)
 	in_b ip route del blackhole "$spoofed"
-	svcadm_n config timeout-tcp-syn 5
+	# The new connections' closing flows go within 2 s of the flood too.
+	svcadm_n config timeout-tcp-syn 5 timeout-tcp-closing 2
 	in_c timeout 120 "$FLOOD" --sources 600000 --rate 1000 $VIP 80 >/dev/null &
 	tcp=$!
 	BG_PIDS+=($tcp)
