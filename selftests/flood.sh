@@ -52,6 +52,8 @@ slab_objects() {
 	read -r n _ </sys/kernel/slab/svclb_flow/objects && echo "$n"
 }
 SLAB_SIZE=$(cat /sys/kernel/slab/svclb_flow/slab_size)
+# The debug kernel of make check-debug (selftests/debug-kernel/) has KASAN.
+[[ $(uname -r) == *-svclb-debug ]] && KASAN=1 || KASAN=
 svc_stat() { # svc_stat KEY PORT: a counter of the service on PORT
 	svcadm_n list -j | json_get "[s['stats']['$1'] for s in d['services'] if s['port'] == $2][0]"
 }
@@ -127,8 +129,16 @@ print(json.dumps({'ok': ok, 'failed': failed}))" >"$TMP/established" 2>&1 &
 	check "IPv$family: TCP and UDP floods from $SOURCES sources each, the packets that found no room dropped and counted" \
 		test $ok = 1
 	check "IPv$family: the table never held more than $MAX flows" test "$max_flows" -le $MAX
-	check "IPv$family: the flow slab grew by at most the bound and some per-CPU caching" \
-		test $((max_slab - slab0)) -le $((MAX + 1024))
+	# Each new flow may take an unconfirmed one's place: the flood's
+	# flows are freed an RCU grace period later. On a KASAN kernel those
+	# wait in its quarantine and grace periods are slow, so the slab holds
+	# many more freed flows there than the bound.
+	if [[ $KASAN ]]; then
+		ok "IPv$family: the flow slab grew by at most the bound and some per-CPU caching # SKIP KASAN holds freed flows ($((max_slab - slab0)) objects above the start)"
+	else
+		check "IPv$family: the flow slab grew by at most the bound and some per-CPU caching" \
+			test $((max_slab - slab0)) -le $((MAX + 1024))
+	fi
 
 	for i in $(seq $((75 + MAX / 200))); do [[ $(flows) == 1 ]] && break; sleep 0.2; done
 	check "IPv$family: the table drains after the flood ($(flows) flow left: the established one)" \
@@ -152,7 +162,7 @@ print(json.dumps({'ok': ok, 'failed': failed}))" >"$TMP/established" 2>&1 &
 	for i in $(seq 50); do (($(flows) >= MAX)) && break; sleep 0.1; done
 	full=$(flows)
 	states=$(svcadm_n flows -j | json_get "json.dumps(dict((s, [f['state'] for f in d['flows']].count(s)) for s in set(f['state'] for f in d['flows'])))")
-	legit=$(client tcp $VIP 80 20 --timeout 5)
+	legit=$(client tcp $VIP 80 20 --timeout 10)
 	kill -0 $tcp 2>/dev/null && flooding=1 || flooding=0
 	full_after=$(flows)
 	pkill -f -- "--sources 600000"
@@ -162,8 +172,8 @@ print(json.dumps({'ok': ok, 'failed': failed}))" >"$TMP/established" 2>&1 &
 	diag "IPv$family SYN flood answered by the backends: table at $full of $MAX, flows by state: $states; 20 new connections: $legit; then $full_after flows, flooding: $flooding"
 	check "IPv$family: during a SYN flood the backends answer, with the table full ($full, then $full_after of $MAX), 20 new connections all answered" \
 		json_check "d['errors'] == 0 and sum(d['backends'].values()) == 20 and $flooding == 1" <<<"$legit"
-	check "IPv$family: the answered flood's flows stay unconfirmed: the one established flow is the long-lived connection's" \
-		json_check "d.get('established', 0) == 1 and d.get('replied', 0) > $MAX / 2" <<<"$states"
+	check "IPv$family: the answered flood's flows stay unconfirmed (syn-sent or replied): the one established flow is the long-lived connection's" \
+		json_check "d.get('established', 0) == 1 and d.get('replied', 0) > 0 and d.get('replied', 0) + d.get('syn-sent', 0) > $MAX / 2" <<<"$states"
 	for i in $(seq 75); do [[ $(flows) == 1 ]] && break; sleep 0.2; done
 	check "IPv$family: the unconfirmed flows expire after the flood ($(flows) flow left)" \
 		test "$(flows)" = 1
