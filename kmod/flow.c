@@ -158,23 +158,32 @@ static bool svclb_flow_droppable(const struct svclb_net *sn,
 
 static bool svclb_flow_early_drop(struct svclb_net *sn)
 {
+	struct rhashtable *ht = &sn->flows_orig;
 	u32 now = jiffies, first = get_random_u32(), seen = 0, i;
 	struct svclb_flow *flow, *victim = NULL;
 	struct bucket_table *tbl;
 	struct rhash_head *pos;
 
-	tbl = rht_dereference_rcu(sn->flows_orig.tbl, &sn->flows_orig);
-	for (i = 0; i < min(tbl->size, SVCLB_EARLY_DROP_BUCKETS) &&
-		    seen < SVCLB_EARLY_DROP_FLOWS; i++) {
-		u32 hash = (first + i) & (tbl->size - 1);
+	/*
+	 * While the table is being resized, its flows are spread over the
+	 * old table and the new one: look at both.
+	 */
+	for (tbl = rht_dereference_rcu(ht->tbl, ht);
+	     tbl && seen < SVCLB_EARLY_DROP_FLOWS;
+	     tbl = rht_dereference_rcu(tbl->future_tbl, ht)) {
+		for (i = 0; i < min(tbl->size, SVCLB_EARLY_DROP_BUCKETS) &&
+			    seen < SVCLB_EARLY_DROP_FLOWS; i++) {
+			u32 hash = (first + i) & (tbl->size - 1);
 
-		rht_for_each_entry_rcu(flow, pos, tbl, hash, onode) {
-			seen++;
-			if (!svclb_flow_droppable(sn, flow, now))
-				continue;
-			if (!victim || (s32)(READ_ONCE(flow->last_seen) -
-					     READ_ONCE(victim->last_seen)) < 0)
-				victim = flow;
+			rht_for_each_entry_rcu(flow, pos, tbl, hash, onode) {
+				seen++;
+				if (!svclb_flow_droppable(sn, flow, now))
+					continue;
+				if (!victim ||
+				    (s32)(READ_ONCE(flow->last_seen) -
+					  READ_ONCE(victim->last_seen)) < 0)
+					victim = flow;
+			}
 		}
 	}
 	if (!victim)
