@@ -376,9 +376,8 @@ static unsigned int svclb_request(void *priv, struct sk_buff *skb,
 	if (svclb_nat(skb, p.t.family, p.l4off, p.t.proto, true, &be->addr,
 		      be->port))
 		return NF_DROP;
-	if (unlikely(flow->reply.dport != p.t.sport))
-		svclb_nat_port(skb, p.l4off, p.t.proto, false,
-			       flow->reply.dport);
+	if (unlikely(flow->rport != p.t.sport))
+		svclb_nat_port(skb, p.l4off, p.t.proto, false, flow->rport);
 	if (state->hook == NF_INET_PRE_ROUTING) {
 		svclb_masq_mark(sn, skb, &p.t, be);
 		svclb_nat_reroute_in(skb);

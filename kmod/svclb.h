@@ -157,18 +157,37 @@ enum svclb_flow_state {
 
 /*
  * One translated flow, reachable from its original tuple (client to VIP) and
- * from its reply tuple (backend to client).
+ * from its reply tuple (backend to client). The reply tuple is not stored:
+ * it is the backend's address and port to the client's address and to rport,
+ * the client's port toward the backend (see svclb_flow_reply()). At most 128
+ * bytes (docs/design.md, "Memory").
  */
 struct svclb_flow {
 	struct rhash_head onode;
 	struct rhash_head rnode;
 	struct svclb_tuple orig;
-	struct svclb_tuple reply;
 	struct svclb_backend *be;	/* holds a reference */
+	struct rcu_head rcu;
 	u32 last_seen;			/* jiffies */
 	u8 state;
-	struct rcu_head rcu;
+	__be16 rport;			/* orig.sport, unless remapped */
 };
+
+static_assert(sizeof(struct svclb_flow) <= 128);
+
+/* The tuple of @flow's replies, backend to client. */
+static inline void svclb_flow_reply(const struct svclb_flow *flow,
+				    struct svclb_tuple *t)
+{
+	*t = (struct svclb_tuple) {
+		.src = flow->be->addr,
+		.dst = flow->orig.src,
+		.sport = flow->be->port,
+		.dport = flow->rport,
+		.proto = flow->orig.proto,
+		.family = flow->orig.family,
+	};
+}
 
 /* A walk of a hash table in steps (gc.c). */
 struct svclb_walk {
