@@ -282,6 +282,7 @@ struct svclb_flow *svclb_flow_create(struct svclb_net *sn,
 	}
 	flow->orig = *orig;
 	flow->rport = orig->sport;
+	memset(flow->tcp, 0, sizeof(flow->tcp));
 	/*
 	 * The set or affinity entry this backend came from holds a reference
 	 * for us.
