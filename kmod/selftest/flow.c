@@ -74,6 +74,8 @@ static bool __init st_flows(struct svclb_net *sn, struct svclb_service *svc)
 	ST_CHECK(svclb_flow_lookup_reply(sn, &r3) == f3);
 	/* The tuple with another port, or another backend, is no flow's. */
 	r3.dport = htons(ntohs(f3->rport) ^ 1);
+	if (r3.dport == t1.sport)	/* f1's own */
+		r3.dport = htons(ntohs(f3->rport) ^ 2);
 	ST_CHECK(!svclb_flow_lookup_reply(sn, &r3));
 	r3 = r1;
 	r3.src = set->be[1]->addr;
