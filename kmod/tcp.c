@@ -18,7 +18,8 @@
  *
  * R's next expected byte is at most a window behind what S sent, R's window
  * reaches at most a window ahead of that, and one acknowledges only what was
- * sent (RFC 5961's test of acknowledgements); a packet other than a SYN or
+ * sent (RFC 5961's test of acknowledgements, not made of a RST, which a
+ * receiver takes by its sequence number alone); a packet other than a SYN or
  * RST must acknowledge, or the receiver drops it. Only such packets move the
  * ends, windows and acknowledgements on, so other packets cannot shift them.
  * Besides, as RFC 5961 has the receiver do, a RST counts only at R's next
@@ -37,10 +38,15 @@
  * retrying from the same port with a new initial sequence number), and so
  * does its SYN-ACK.
  *
- * Lockless: each field is read and written once, each direction's by the
- * packets of that direction (the client's SYN also forgets the backend's
- * side). Two packets of one direction on two CPUs at once may lose an
- * advance, which the next packet makes good; the window has slack for it.
+ * Lockless: ends and acknowledgements only move on, by compare-and-exchange,
+ * so no advance is lost to another CPU (a lost one could leave the other
+ * side's acknowledgements beyond what was seen sent, and both sides' packets
+ * out of the window for good); windows, scales and flags are read and
+ * written once, each direction's by its own packets, but for the client's
+ * SYN forgetting the backend's side and the SYN-ACK settling the scale.
+ * After a takeover, the second side learnt moves the first side's end on to
+ * what it acknowledges: the first side's packets in between were let
+ * through without learning.
  */
 #include <linux/skbuff.h>
 #include <net/tcp.h>
@@ -125,6 +131,15 @@ static bool svclb_tcp_seg(const struct sk_buff *skb, unsigned int l4off,
 	return true;
 }
 
+/* Move a sequence number on to @v, never back, whatever other CPUs do. */
+static void svclb_tcp_advance(u32 *p, u32 v)
+{
+	u32 old = READ_ONCE(*p);
+
+	while (after(v, old) && !try_cmpxchg(p, &old, v))
+		;
+}
+
 /* Learn the direction of @s from it (see the top of the file). */
 static void svclb_tcp_learn(struct svclb_flow *flow,
 			    const struct svclb_tcp_seg *s, bool reply)
@@ -158,6 +173,13 @@ static void svclb_tcp_learn(struct svclb_flow *flow,
 	if (s->has_ack) {
 		flags |= SVCLB_TRACK_ACK;
 		WRITE_ONCE(snd->maxack, s->ack);
+		/*
+		 * Taken over mid-stream, the other side's packets before this
+		 * one were let through without learning: what this one
+		 * acknowledges, it has sent.
+		 */
+		if (READ_ONCE(rcv->maxwin) && !(rflags & SVCLB_TRACK_SYN))
+			svclb_tcp_advance(&rcv->end, s->ack);
 	}
 	WRITE_ONCE(snd->scale, scale);
 	WRITE_ONCE(snd->flags, flags);
@@ -216,23 +238,24 @@ bool svclb_tcp_track(struct svclb_flow *flow, const struct sk_buff *skb,
 	flags = READ_ONCE(snd->flags);
 	maxack = READ_ONCE(snd->maxack);
 	maxwin = READ_ONCE(snd->maxwin);
+	/* A receiver takes a RST by its sequence number alone. */
+	if (s.rst)
+		return svclb_tcp_reaches(rcv, &s, end);
 	if (s.has_ack && (after(s.ack, READ_ONCE(rcv->end)) ||
 			  ((flags & SVCLB_TRACK_ACK) &&
 			   before(s.ack, maxack - maxwin))))
 		return false;
-	if (s.rst || s.fin)
+	if (s.fin)
 		in = svclb_tcp_reaches(rcv, &s, end);
-	if (s.rst)
-		return in;
-	if (after(s.end, end))
-		WRITE_ONCE(snd->end, s.end);
+	svclb_tcp_advance(&snd->end, s.end);
 	win = s.syn ? s.win : s.win << READ_ONCE(snd->scale);
 	if (win > maxwin)
 		WRITE_ONCE(snd->maxwin, min(win, SVCLB_TCP_MAX_WIN));
-	if (s.has_ack && (!(flags & SVCLB_TRACK_ACK) || after(s.ack, maxack))) {
+	if (s.has_ack && !(flags & SVCLB_TRACK_ACK)) {
 		WRITE_ONCE(snd->maxack, s.ack);
-		if (!(flags & SVCLB_TRACK_ACK))
-			WRITE_ONCE(snd->flags, flags | SVCLB_TRACK_ACK);
+		WRITE_ONCE(snd->flags, flags | SVCLB_TRACK_ACK);
+	} else if (s.has_ack) {
+		svclb_tcp_advance(&snd->maxack, s.ack);
 	}
 	return in;
 }

@@ -26,7 +26,8 @@ Then two connections of the client's own: one closed with SO_LINGER 0
 (linger: a real RST), one with shutdown (fin: a real FIN).
 
 Prints a JSON object: for each step the flow's state ("none" without one)
-and whether the connection still echoed ("alive")."""
+and whether the connection still echoed ("alive"); under "seconds", when
+each step ended."""
 
 import ctypes
 import json
@@ -129,10 +130,10 @@ class Sniffer:
                 continue
             end = (seq + plen - (off >> 4) * 4 + bool(flags & SYN) +
                    bool(flags & FIN)) & 0xffffffff
-            nxt, acked = self.seen.get(sport, (end, ack))
-            self.seen[sport] = (end if after(end, nxt) else nxt,
-                                ack if flags & ACK and after(ack, acked)
-                                else acked)
+            nxt, acked = self.seen.get(sport, (end, None))
+            if flags & ACK and (acked is None or after(ack, acked)):
+                acked = ack
+            self.seen[sport] = (end if after(end, nxt) else nxt, acked)
 
     def next_seqs(self, port):
         time.sleep(0.1)
@@ -186,10 +187,14 @@ def main():
         return "none"
 
     sniff = Sniffer(iface)
-    res = {}
+    res, times, t0 = {}, {}, time.monotonic()
+
+    def stamp(name):
+        times[name] = round(time.monotonic() - t0, 2)
     s = connect(addr, port)
     client, cport = s.getsockname()[:2]
     res["open"] = {"state": state(cport), "alive": echoes(s)}
+    stamp("open")
     backend = next(f["backend"] for f in flows()
                    if f["client"]["port"] == cport)
     raw_c = Raw(fam, client)
@@ -208,6 +213,7 @@ def main():
         else:
             raw_c.send(addr, cport, port, snd + off, rcv, flags)
         res[name] = {"state": state(cport), "alive": echoes(s)}
+        stamp(name)
 
     spoof("rst_far", RST | ACK)
     spoof("fin_far", FIN | ACK)
@@ -217,6 +223,7 @@ def main():
                    check=True)
     alive = echoes(s) and echoes(s)
     res["takeover"] = {"state": state(cport), "alive": alive}
+    stamp("takeover")
     spoof("takeover_rst", RST | ACK)
     # In the window: the backend's connection ends too, so the next
     # exchange fails.
@@ -235,6 +242,8 @@ def main():
             c.shutdown(socket.SHUT_WR)
         res[name] = {"state": state(p), "alive": alive}
         c.close()
+        stamp(name)
+    res["seconds"] = times
     print(json.dumps(res))
 
 
