@@ -8,11 +8,15 @@
  *
  * The reply tuple's client port is the client's own unless another live
  * flow holds that tuple; the flow then takes another port toward the backend.
+ * A flow stores only that port (rport): the reply table hashes and compares
+ * a flow by the reply tuple made from it and its backend, and is looked up
+ * and inserted with a tuple as the key.
  *
  * A flow is inserted by reply tuple first and by original tuple last, and
  * removed by original tuple first: whoever removes the original node owns the
  * flow and frees it, so a flow is freed exactly once.
  */
+#include <linux/jhash.h>
 #include <linux/jiffies.h>
 #include <linux/random.h>
 #include <linux/slab.h>
@@ -28,10 +32,43 @@ static const struct rhashtable_params orig_params = {
 	.automatic_shrinking = true,
 };
 
+static u32 svclb_reply_hashfn(const void *data, u32 len, u32 seed)
+{
+	return jhash2(data, sizeof(struct svclb_tuple) / sizeof(u32), seed);
+}
+
+static u32 svclb_reply_obj_hashfn(const void *data, u32 len, u32 seed)
+{
+	struct svclb_tuple t;
+
+	svclb_flow_reply(data, &t);
+	return svclb_reply_hashfn(&t, len, seed);
+}
+
+/* 0 when the flow's reply tuple is the key. */
+static int svclb_reply_obj_cmpfn(struct rhashtable_compare_arg *arg,
+				 const void *obj)
+{
+	const struct svclb_tuple *t = arg->key;
+	const struct svclb_flow *flow = obj;
+	const struct svclb_backend *be = flow->be;
+
+	return t->sport != be->port || t->dport != flow->rport ||
+	       t->proto != flow->orig.proto || t->family != flow->orig.family ||
+	       memcmp(&t->src, &be->addr, sizeof(t->src)) ||
+	       memcmp(&t->dst, &flow->orig.src, sizeof(t->dst));
+}
+
+/*
+ * Keys are tuples; a flow is inserted with its reply tuple as the key
+ * (rhashtable_lookup_get_insert_key()): key_offset is not used.
+ */
 static const struct rhashtable_params reply_params = {
 	.head_offset = offsetof(struct svclb_flow, rnode),
-	.key_offset = offsetof(struct svclb_flow, reply),
 	.key_len = sizeof(struct svclb_tuple),
+	.hashfn = svclb_reply_hashfn,
+	.obj_hashfn = svclb_reply_obj_hashfn,
+	.obj_cmpfn = svclb_reply_obj_cmpfn,
 	.automatic_shrinking = true,
 };
 
@@ -109,9 +146,11 @@ static int svclb_flow_insert_reply(struct svclb_net *sn,
 				   struct svclb_flow *flow)
 {
 	struct svclb_flow *old;
+	struct svclb_tuple t;
 
-	old = rhashtable_lookup_get_insert_fast(&sn->flows_reply, &flow->rnode,
-						reply_params);
+	svclb_flow_reply(flow, &t);
+	old = rhashtable_lookup_get_insert_key(&sn->flows_reply, &t,
+					       &flow->rnode, reply_params);
 	if (!old)
 		return 0;
 	if (IS_ERR(old))
@@ -119,8 +158,8 @@ static int svclb_flow_insert_reply(struct svclb_net *sn,
 	if (!svclb_flow_stale(sn, old, flow->last_seen))
 		return -EEXIST;
 	svclb_flow_delete(sn, old);
-	return rhashtable_lookup_insert_fast(&sn->flows_reply, &flow->rnode,
-					     reply_params);
+	return rhashtable_lookup_insert_key(&sn->flows_reply, &t, &flow->rnode,
+					    reply_params);
 }
 
 /*
@@ -224,7 +263,7 @@ static int svclb_flow_insert_remapped(struct svclb_net *sn,
 	int err = -EEXIST;
 
 	for (i = 0; i < SVCLB_REMAP_TRIES && err == -EEXIST; i++) {
-		flow->reply.dport = htons(first + (start + i) % range);
+		flow->rport = htons(first + (start + i) % range);
 		err = svclb_flow_insert_reply(sn, flow);
 	}
 	return err;
@@ -251,14 +290,8 @@ struct svclb_flow *svclb_flow_create(struct svclb_net *sn,
 		return ERR_PTR(-ENOMEM);
 	}
 	flow->orig = *orig;
-	flow->reply = (struct svclb_tuple) {
-		.src = be->addr,
-		.dst = orig->src,
-		.sport = be->port,
-		.dport = orig->sport,
-		.proto = orig->proto,
-		.family = orig->family,
-	};
+	flow->rport = orig->sport;
+	memset(flow->tcp, 0, sizeof(flow->tcp));
 	/*
 	 * The set or affinity entry this backend came from holds a reference
 	 * for us.

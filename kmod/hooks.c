@@ -153,14 +153,22 @@ static u8 svclb_flow_next_state(u8 state, const struct svclb_pkt *p,
 	}
 }
 
-static void svclb_flow_touch(struct svclb_flow *flow, const struct svclb_pkt *p,
-			     bool reply)
+/*
+ * A TCP packet outside the window of its direction (tcp.c) is translated but
+ * changes no state: a blind spoofer's RST or FIN ends nothing.
+ */
+static void svclb_flow_touch(struct svclb_flow *flow,
+			     const struct sk_buff *skb,
+			     const struct svclb_pkt *p, bool reply)
 {
 	u32 now = jiffies;
 	u8 state;
 
 	if (READ_ONCE(flow->last_seen) != now)
 		WRITE_ONCE(flow->last_seen, now);
+	if (p->t.proto == IPPROTO_TCP &&
+	    !svclb_tcp_track(flow, skb, p->l4off, reply))
+		return;
 	state = svclb_flow_next_state(READ_ONCE(flow->state), p, reply);
 	if (state != flow->state)
 		WRITE_ONCE(flow->state, state);
@@ -371,14 +379,13 @@ static unsigned int svclb_request(void *priv, struct sk_buff *skb,
 		new_flow = true;
 	}
 	be = flow->be;
-	svclb_flow_touch(flow, &p, false);
+	svclb_flow_touch(flow, skb, &p, false);
 
 	if (svclb_nat(skb, p.t.family, p.l4off, p.t.proto, true, &be->addr,
 		      be->port))
 		return NF_DROP;
-	if (unlikely(flow->reply.dport != p.t.sport))
-		svclb_nat_port(skb, p.l4off, p.t.proto, false,
-			       flow->reply.dport);
+	if (unlikely(flow->rport != p.t.sport))
+		svclb_nat_port(skb, p.l4off, p.t.proto, false, flow->rport);
 	if (state->hook == NF_INET_PRE_ROUTING) {
 		svclb_masq_mark(sn, skb, &p.t, be);
 		svclb_nat_reroute_in(skb);
@@ -410,7 +417,7 @@ static unsigned int svclb_reply(void *priv, struct sk_buff *skb,
 	if (!flow || READ_ONCE(flow->be->dead) ||
 	    svclb_flow_expired(sn, flow, jiffies))
 		return NF_ACCEPT;
-	svclb_flow_touch(flow, &p, true);
+	svclb_flow_touch(flow, skb, &p, true);
 
 	if (svclb_nat(skb, p.t.family, p.l4off, p.t.proto, false,
 		      &flow->orig.dst, flow->orig.dport))

@@ -221,7 +221,7 @@ bool svclb_icmp_reply(struct svclb_net *sn, struct sk_buff *skb, u8 pf,
 	*verdict = NF_DROP;
 	if (!svclb_icmp_writable(skb, &q, flow))
 		return true;
-	from_be = svclb_outer_is(skb, q.t.family, false, &flow->reply.src);
+	from_be = svclb_outer_is(skb, q.t.family, false, &flow->be->addr);
 	svclb_icmp_rewrite(skb, &q, &flow->orig, false,
 			   from_be ? &flow->orig.dst : NULL);
 	*verdict = NF_ACCEPT;
@@ -241,8 +241,8 @@ bool svclb_icmp_reply(struct svclb_net *sn, struct sk_buff *skb, u8 pf,
 unsigned int svclb_icmp_request(struct svclb_net *sn, struct sk_buff *skb,
 				const struct nf_hook_state *state)
 {
+	struct svclb_tuple orig, reply;
 	struct svclb_quote q;
-	struct svclb_tuple orig;
 	struct svclb_flow *flow;
 
 	if (!atomic_read(&sn->nr_flows) || !svclb_quote(skb, state->pf, &q))
@@ -255,7 +255,8 @@ unsigned int svclb_icmp_request(struct svclb_net *sn, struct sk_buff *skb,
 		return NF_ACCEPT;
 	if (!svclb_icmp_writable(skb, &q, flow))
 		return NF_DROP;
-	svclb_icmp_rewrite(skb, &q, &flow->reply, true, &flow->reply.src);
+	svclb_flow_reply(flow, &reply);
+	svclb_icmp_rewrite(skb, &q, &reply, true, &reply.src);
 	if (state->hook == NF_INET_LOCAL_OUT && svclb_reroute(skb, state)) {
 		svclb_stats_drop(flow->be->svc->stats, false);
 		return NF_DROP;

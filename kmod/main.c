@@ -85,7 +85,8 @@ static struct pernet_operations svclb_net_ops = {
 static bool __init svclb_selftest(void)
 {
 #ifdef DEBUG
-	if (!svclb_nat_selftest() || !svclb_flow_selftest() ||
+	if (!svclb_nat_selftest() || !svclb_tcp_selftest() ||
+	    !svclb_flow_selftest() ||
 	    !svclb_sched_selftest() || !svclb_maglev_selftest() ||
 	    !svclb_service_selftest())
 		return false;

@@ -280,16 +280,16 @@ static int svclb_put_flow(struct sk_buff *skb, struct netlink_callback *cb,
 	    svclb_put_addr(skb, SVCLB_FLOW_A_VIP_ADDR, o->family, &o->dst) ||
 	    nla_put_u16(skb, SVCLB_FLOW_A_VIP_PORT, ntohs(o->dport)) ||
 	    svclb_put_addr(skb, SVCLB_FLOW_A_BACKEND_ADDR, o->family,
-			   &flow->reply.src) ||
+			   &flow->be->addr) ||
 	    nla_put_u16(skb, SVCLB_FLOW_A_BACKEND_PORT,
-			ntohs(flow->reply.sport)) ||
+			ntohs(flow->be->port)) ||
 	    nla_put_u8(skb, SVCLB_FLOW_A_STATE, svclb_flow_state_uapi(state)) ||
 	    nla_put_u32(skb, SVCLB_FLOW_A_IDLE, jiffies_to_msecs(idle)) ||
 	    nla_put_u32(skb, SVCLB_FLOW_A_EXPIRES,
 			jiffies_to_msecs(timeout > idle ? timeout - idle : 0)) ||
-	    (flow->reply.dport != o->sport &&
+	    (flow->rport != o->sport &&
 	     nla_put_u16(skb, SVCLB_FLOW_A_MAPPED_PORT,
-			 ntohs(flow->reply.dport)))) {
+			 ntohs(flow->rport)))) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
 	}

@@ -156,19 +156,53 @@ enum svclb_flow_state {
 };
 
 /*
+ * What a TCP flow's window tracking knows of one direction (tcp.c): the
+ * sequence number after the last byte sent (SYN and FIN count as one), the
+ * largest window advertised, scaled (0 until the direction was seen), the
+ * highest acknowledgement sent, the window scale and SVCLB_TRACK_* flags.
+ */
+struct svclb_tcp_dir {
+	u32 end;
+	u32 maxwin;
+	u32 maxack;
+	u8 scale;
+	u8 flags;
+};
+
+/*
  * One translated flow, reachable from its original tuple (client to VIP) and
- * from its reply tuple (backend to client).
+ * from its reply tuple (backend to client). The reply tuple is not stored:
+ * it is the backend's address and port to the client's address and to rport,
+ * the client's port toward the backend (see svclb_flow_reply()). At most 128
+ * bytes (docs/design.md, "Memory").
  */
 struct svclb_flow {
 	struct rhash_head onode;
 	struct rhash_head rnode;
 	struct svclb_tuple orig;
-	struct svclb_tuple reply;
 	struct svclb_backend *be;	/* holds a reference */
+	struct rcu_head rcu;
 	u32 last_seen;			/* jiffies */
 	u8 state;
-	struct rcu_head rcu;
+	__be16 rport;			/* orig.sport, unless remapped */
+	struct svclb_tcp_dir tcp[2];	/* the client's, the backend's */
 };
+
+static_assert(sizeof(struct svclb_flow) <= 128);
+
+/* The tuple of @flow's replies, backend to client. */
+static inline void svclb_flow_reply(const struct svclb_flow *flow,
+				    struct svclb_tuple *t)
+{
+	*t = (struct svclb_tuple) {
+		.src = flow->be->addr,
+		.dst = flow->orig.src,
+		.sport = flow->be->port,
+		.dport = flow->rport,
+		.proto = flow->orig.proto,
+		.family = flow->orig.family,
+	};
+}
 
 /* A walk of a hash table in steps (gc.c). */
 struct svclb_walk {
@@ -437,6 +471,10 @@ void svclb_nat_port(struct sk_buff *skb, unsigned int l4off, u8 proto,
 		    bool dst, __be16 port);
 void svclb_nat_reroute_in(struct sk_buff *skb);
 
+/* tcp.c */
+bool svclb_tcp_track(struct svclb_flow *flow, const struct sk_buff *skb,
+		     unsigned int l4off, bool reply);
+
 /* icmp.c */
 bool svclb_icmp_reply(struct svclb_net *sn, struct sk_buff *skb, u8 pf,
 		      unsigned int *verdict);
@@ -489,6 +527,7 @@ void svclb_genl_exit(void);
 bool svclb_flow_selftest(void);
 bool svclb_service_selftest(void);
 bool svclb_nat_selftest(void);
+bool svclb_tcp_selftest(void);
 bool svclb_maglev_selftest(void);
 bool svclb_sched_selftest(void);
 #endif

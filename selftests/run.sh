@@ -33,6 +33,7 @@ TESTS=(
 	"sctp.sh"
 	"offload.sh"
 	"timeouts.sh"
+	"window.sh"
 	"flood.sh"
 	"affinity.sh"
 	"affinity.sh --ipv6"

@@ -27,7 +27,7 @@ static struct svclb_tuple __init st_tuple(u32 client, u16 cport)
 static bool __init st_flows(struct svclb_net *sn, struct svclb_service *svc)
 {
 	struct svclb_flow *f1, *f2, *f3;
-	struct svclb_tuple t1, t2, r1;
+	struct svclb_tuple t1, t2, r1, r3;
 	unsigned int i, hits[3] = {};
 	struct svclb_be_set *set;
 	bool ok = true;
@@ -48,7 +48,9 @@ static bool __init st_flows(struct svclb_net *sn, struct svclb_service *svc)
 	r1.src = set->be[0]->addr;
 	r1.sport = set->be[0]->port;
 	ST_CHECK(svclb_flow_lookup_reply(sn, &r1) == f1);
-	ST_CHECK(!memcmp(&f1->reply, &r1, sizeof(r1)));
+	svclb_flow_reply(f1, &r3);
+	ST_CHECK(!memcmp(&r3, &r1, sizeof(r1)));
+	ST_CHECK(f1->rport == t1.sport);
 	ST_CHECK(atomic_read(&sn->nr_flows) == 1);
 	ST_CHECK(atomic_read(&set->be[0]->active_flows) == 1);
 
@@ -65,9 +67,19 @@ static bool __init st_flows(struct svclb_net *sn, struct svclb_service *svc)
 	t2.dst.ip = htonl(0x0a60000b);
 	f3 = svclb_flow_create(sn, &t2, set->be[0], SVCLB_FLOW_TCP_NEW);
 	ST_CHECK(!IS_ERR(f3) && f3 != f1);
-	ST_CHECK(f3->reply.dport != t2.sport && ntohs(f3->reply.dport) >= 1024);
-	ST_CHECK(f3->reply.src.ip == r1.src.ip && f3->reply.sport == r1.sport);
-	ST_CHECK(svclb_flow_lookup_reply(sn, &f3->reply) == f3);
+	ST_CHECK(f3->rport != t2.sport && ntohs(f3->rport) >= 1024);
+	svclb_flow_reply(f3, &r3);
+	ST_CHECK(r3.src.ip == r1.src.ip && r3.sport == r1.sport &&
+		 r3.dst.ip == r1.dst.ip && r3.dport == f3->rport);
+	ST_CHECK(svclb_flow_lookup_reply(sn, &r3) == f3);
+	/* The tuple with another port, or another backend, is no flow's. */
+	r3.dport = htons(ntohs(f3->rport) ^ 1);
+	if (r3.dport == t1.sport)	/* f1's own */
+		r3.dport = htons(ntohs(f3->rport) ^ 2);
+	ST_CHECK(!svclb_flow_lookup_reply(sn, &r3));
+	r3 = r1;
+	r3.src = set->be[1]->addr;
+	ST_CHECK(!svclb_flow_lookup_reply(sn, &r3));
 	ST_CHECK(svclb_flow_lookup_reply(sn, &r1) == f1);
 	svclb_flow_delete(sn, f3);
 
