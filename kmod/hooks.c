@@ -357,6 +357,10 @@ static unsigned int svclb_request(void *priv, struct sk_buff *skb,
 		flow = NULL;
 	}
 	if (!flow) {
+		/* A reply of a connection masqueraded to a node port's port. */
+		if (unlikely(svclb_addr_any(&svc->key.addr)) &&
+		    svclb_ct_is_reply(state->net, skb, &p.t))
+			return NF_ACCEPT;
 		set = rcu_dereference(svc->set);
 		/*
 		 * A mid-stream TCP packet of an unknown flow keeps its backend

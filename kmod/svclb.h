@@ -475,6 +475,10 @@ void svclb_nat_reroute_in(struct sk_buff *skb);
 bool svclb_tcp_track(struct svclb_flow *flow, const struct sk_buff *skb,
 		     unsigned int l4off, bool reply);
 
+/* conntrack.c */
+bool svclb_ct_is_reply(struct net *net, const struct sk_buff *skb,
+		       const struct svclb_tuple *t);
+
 /* icmp.c */
 bool svclb_icmp_reply(struct svclb_net *sn, struct sk_buff *skb, u8 pf,
 		      unsigned int *verdict);

@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # The README's commands load kmod/svclb.ko on a node that has loaded none of
-# the modules it needs (nf_defrag_*, nf_reject_*, libcrc32c), as after a
-# fresh boot: insmod alone loads none of them and fails.
+# the modules it needs (nf_conntrack, nf_defrag_*, nf_reject_*, libcrc32c),
+# as after a fresh boot: insmod alone loads none of them and fails.
 source "$(dirname "$0")/lib.sh"
 
 [[ -d /lib/modules/$(uname -r) ]] || skip_all "every module svclb needs is built into this kernel"

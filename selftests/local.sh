@@ -33,8 +33,8 @@ for family in 4 6; do
 	udp=$(in_n "$PY" "$SELFTESTS/lib/client.py" udp $VIP 53 6)
 	diag "IPv$family from the node: $tcp $udp"
 	check "IPv$family: a process on the node reaches every backend through the VIP" \
-		json_check "d['errors'] == 0 and d['corrupt'] == 0 and len(d['backends']) == 3" <<<"$tcp" -a \
-		"$(json_get "d['errors'] == 0 and d['wrong_source'] == 0 and len(d['backends']) == 3" <<<"$udp")" = True
+		test "$(json_get "d['errors'] == 0 and d['corrupt'] == 0 and len(d['backends']) == 3" <<<"$tcp")/$(
+			json_get "d['errors'] == 0 and d['wrong_source'] == 0 and len(d['backends']) == 3" <<<"$udp")" = True/True
 
 	svcadm_n service add tcp "$(ep $VIP 81)"
 	svcadm_n backend add tcp "$(ep $VIP 81)" "$(ep $node 8081)"
@@ -49,7 +49,7 @@ for family in 4 6; do
 	udp=$(in_n "$PY" "$SELFTESTS/lib/client.py" udp $VIP 81 3)
 	diag "IPv$family from the node to the node as backend: $tcp $udp"
 	check "IPv$family: a process on the node reaches a backend on the node itself, TCP and UDP" \
-		json_check "d['backends'] == {'$node': 3} and d['corrupt'] == 0" <<<"$tcp" -a \
-		"$(json_get "d['backends'] == {'$node': 3} and d['wrong_source'] == 0" <<<"$udp")" = True
+		test "$(json_get "d['backends'] == {'$node': 3} and d['corrupt'] == 0" <<<"$tcp")/$(
+			json_get "d['backends'] == {'$node': 3} and d['wrong_source'] == 0" <<<"$udp")" = True/True
 done
 finish

@@ -3,17 +3,22 @@
 # Node ports: a service on 0.0.0.0:PORT or [::]:PORT takes what is sent to
 # any local address of the node on PORT, from pods and from the node itself;
 # other destinations on that port, loopback ones included, are left alone; a
-# service on the exact address comes first. What svcadm refuses.
+# service on the exact address comes first; the replies of a connection the
+# node masqueraded with a node port's port are that connection's. What
+# svcadm refuses.
 source "$(dirname "$0")/lib.sh"
 
-plan 18
+plan 20
 trap topo_cleanup EXIT
+declare -A masq
 load_module || exit 1
 topo_setup || exit 1
 # Backends 2 and 3 serve the node port; backend 1 listens on the node port
 # itself, to show that traffic to it directly is not translated.
 start_servers 8080 30080 || { not_ok "servers start"; finish; }
 bg in_n "$PY" "$SELFTESTS/lib/servers.py" --ports 30080 127.0.0.1 ::1
+# A server off the cluster, which pods reach masqueraded by the node.
+bg in_c "$PY" "$SELFTESTS/lib/servers.py" --ports 9000 10.0.1.2 fd00:1::2
 for i in $(seq 50); do in_n ss -Hltn | grep -qF "[::1]:30080" && break; sleep 0.1; done
 
 svc_flows() { # svc_flows PROTO ADDR: flows created by that service
@@ -45,14 +50,14 @@ for family in 4 6; do
 		tcp=$(client tcp $node 30080 6) udp=$(client udp $node 30080 6)
 		diag "IPv$family pod to $node:30080: $tcp $udp"
 		check "IPv$family: a pod reaches the node port through node address $node" \
-			nodeport_ok "$tcp" -a "$(nodeport_ok "$udp" && echo y)" = y
+			test "$(nodeport_ok "$tcp" && nodeport_ok "$udp" && echo y)" = y
 	done
 	tcp1=$(in_n "$PY" "$SELFTESTS/lib/client.py" tcp $node1 30080 4)
 	tcp2=$(in_n "$PY" "$SELFTESTS/lib/client.py" tcp $node2 30080 4)
 	udp=$(in_n "$PY" "$SELFTESTS/lib/client.py" udp $node2 30080 4)
 	diag "IPv$family from the node: $tcp1 $tcp2 $udp"
 	check "IPv$family: a process on the node reaches the node port through both addresses" \
-		nodeport_ok "$tcp1" -a "$(nodeport_ok "$tcp2" && nodeport_ok "$udp" && echo y)" = y
+		test "$(nodeport_ok "$tcp1" && nodeport_ok "$tcp2" && nodeport_ok "$udp" && echo y)" = y
 
 	before=$(svc_flows tcp $any)
 	direct=$(client tcp "${BACKENDS[0]}" 30080 3)
@@ -70,9 +75,33 @@ for family in 4 6; do
 	exact=$(client tcp $node1 30080 3) other=$(client tcp $node2 30080 4)
 	diag "IPv$family with a service on $node1:30080: $exact $other"
 	check "IPv$family: a service on the exact address comes before the node port" \
-		json_check "d['backends'] == {'${BACKENDS[0]}': 3}" <<<"$exact" -a \
-		"$(nodeport_ok "$other" && echo y)" = y
+		test "$(json_check "d['backends'] == {'${BACKENDS[0]}': 3}" <<<"$exact" &&
+			nodeport_ok "$other" && echo y)" = y
 	svcadm_n service del tcp "$(ep $node1 30080)"
+
+	# A pod's connection to a server off the cluster, masqueraded by the
+	# node, keeps its port, 30081, which is a node port's: the server's
+	# replies come to $node1:30081 and belong to the connection.
+	in_n nft add table inet svclb_test
+	in_n nft add chain inet svclb_test post '{ type nat hook postrouting priority srcnat; }'
+	in_n nft add rule inet svclb_test post oifname n0 ip saddr 10.0.2.0/24 masquerade
+	in_n nft add rule inet svclb_test post oifname n0 ip6 saddr fd00:2::/64 masquerade
+	for proto in tcp udp; do
+		svcadm_n service add $proto "$(ep $any 30081)"
+		svcadm_n backend add $proto "$(ep $any 30081)" "$(ep "${BACKENDS[1]}" 8080)"
+	done
+	before=$(svcadm_n list -j | json_get "sum(s['stats']['flows'] for s in d['services'] if s['port'] == 30081)")
+	for proto in tcp udp; do
+		masq[$proto]=$(in_b "$PY" "$SELFTESTS/lib/client.py" $proto $CLIENT 9000 1 \
+			--source "${BACKENDS[0]}" --source-port 30081)
+	done
+	flows=$(svcadm_n list -j | json_get "sum(s['stats']['flows'] for s in d['services'] if s['port'] == 30081)")
+	diag "IPv$family pod ${BACKENDS[0]}:30081 to $CLIENT:9000, masqueraded: ${masq[tcp]} ${masq[udp]}; node port 30081 flows $before, then $flows"
+	answered() { json_check "d['backends'] == {'$CLIENT': 1}" <<<"$1"; }
+	check "IPv$family: replies to a masqueraded connection from a node port's port reach it, TCP and UDP" \
+		test "$(answered "${masq[tcp]}" && answered "${masq[udp]}" && echo y)/$flows" = "y/$before"
+	for proto in tcp udp; do svcadm_n service del $proto "$(ep $any 30081)"; done
+	in_n nft delete table inet svclb_test
 done
 
 out=$(svcadm_n list)

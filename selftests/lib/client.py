@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 """Test client: COUNT requests to ADDR:PORT over TCP or UDP, each from a new
-source port (of the address given with --source, if any), each checked to
-come back byte for byte (and, for UDP, from ADDR:PORT itself). Prints a JSON
-tally of the backends that answered, and with --sequence the list of them in
+source port (of the address given with --source, if any) or from the one
+--source-port gives, each checked to come back byte for byte (and, for UDP,
+from ADDR:PORT itself). Prints a JSON tally of the backends that answered, and with --sequence the list of them in
 order."""
 
 import argparse
@@ -54,10 +54,14 @@ def main():
     p.add_argument("--duration", type=float,
                    help="stop after this many seconds, even short of COUNT")
     p.add_argument("--source", help="the address to send from")
+    p.add_argument("--source-port", type=int, default=0,
+                   help="the port to send from")
     p.add_argument("--sequence", action="store_true")
     a = p.parse_args()
     deadline = time.monotonic() + a.duration if a.duration else None
-    source = (a.source, 0) if a.source else None
+    source = None
+    if a.source or a.source_port:
+        source = (a.source or "", a.source_port)
     once = tcp_once if a.proto == "tcp" else udp_once
     tally = {"backends": {}, "errors": 0, "corrupt": 0, "wrong_source": 0}
     if a.sequence:
