@@ -38,9 +38,30 @@ load_deps() {
 	need_modules $(modinfo -F depends "$MODULE" | tr , ' ')
 }
 
+# Netfilter keeps a jump label per hook point (nf_hooks_needed), on while
+# any namespace has a hook there, and rewrites the kernel's code when the
+# first hook comes or the last one goes: at svclb's insmod and rmmod when
+# nothing else hooks the node. Under QEMU's TCG, a vCPU running that code
+# while another rewrites it can stay stuck on it for good
+# (docs/reliability.md, "Module unload under traffic"). Inert chains at each
+# hook point in the initial namespace keep the jump labels on for the rest
+# of the VM's run, as a node's other rules do.
+pin_hook_points() {
+	[[ -e /run/svclb-hook-points ]] && return 0
+	nft -f - <<-'EOF' && touch /run/svclb-hook-points
+	table inet svclb_pin {
+		chain pre { type filter hook prerouting priority 0; }
+		chain in { type filter hook input priority 0; }
+		chain out { type filter hook output priority 0; }
+		chain post { type filter hook postrouting priority 0; }
+	}
+	EOF
+}
+
 # Load the module (and what it depends on) unless it is loaded already.
 load_module() {
 	[[ -d /sys/module/svclb ]] && return 0
+	pin_hook_points
 	load_deps && insmod "$MODULE"
 }
 
