@@ -38,18 +38,11 @@ import subprocess
 import sys
 import time
 
+from wire import connect_greeted, csum
+
 ETH_P_ALL = 3
 PACKET_OUTGOING = 4
 FIN, SYN, RST, ACK = 0x01, 0x02, 0x04, 0x10
-
-
-def csum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return ~s & 0xffff
 
 
 def tcp_segment(fam, src, dst, sport, dport, seq, ack, flags):
@@ -142,14 +135,7 @@ class Sniffer:
 
 
 def connect(addr, port):
-    s = socket.create_connection((addr, port), timeout=5)
-    buf = b""
-    while b"\n" not in buf:  # the backend's greeting
-        chunk = s.recv(4096)
-        if not chunk:
-            raise OSError("closed before the greeting")
-        buf += chunk
-    return s
+    return connect_greeted(addr, port)[0]
 
 
 def echoes(s):

@@ -12,6 +12,8 @@ import socket
 import sys
 import time
 
+from wire import connect_greeted
+
 
 def main():
     proto, addr, port, portfile, stopfile = sys.argv[1:6]
@@ -20,14 +22,7 @@ def main():
     err = ""
     try:
         if proto == "tcp":
-            s = socket.create_connection((addr, int(port)), timeout=5)
-            buf = b""
-            while b"\n" not in buf:  # the backend's greeting
-                chunk = s.recv(4096)
-                if not chunk:
-                    raise OSError("closed before the greeting")
-                buf += chunk
-            buf = buf.partition(b"\n")[2]
+            s, buf = connect_greeted(addr, int(port))
         else:
             s = socket.socket(fam, socket.SOCK_DGRAM)
             s.settimeout(5)

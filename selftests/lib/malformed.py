@@ -45,17 +45,10 @@ from scapy.layers.sctp import (SCTP, SCTPChunkAbort, SCTPChunkData,
                                SCTPChunkInit, SCTPChunkSACK)
 from scapy.packet import Raw
 
+from wire import csum
+
 rnd = random.Random(7)
 TCP_P, UDP_P, SCTP_P = 6, 17, 132
-
-
-def csum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return ~s & 0xffff
 
 
 def fix4(b, tot_len=None):
