@@ -43,17 +43,20 @@ load_deps() {
 # first hook comes or the last one goes: at svclb's insmod and rmmod when
 # nothing else hooks the node. Under QEMU's TCG, a vCPU running that code
 # while another rewrites it can stay stuck on it for good
-# (docs/reliability.md, "Module unload under traffic"). Inert chains at each
-# hook point in the initial namespace keep the jump labels on for the rest
-# of the VM's run, as a node's other rules do.
+# (docs/reliability.md, "Module unload under traffic"; selftests/vm/
+# jump-label-hang.sh shows it without svclb). Inert chains at each hook
+# point in the initial namespace keep the jump labels on for the rest of the
+# VM's run, as a node's other rules do; tests that add and delete nft base
+# chains then flip none either.
 pin_hook_points() {
 	[[ -e /run/svclb-hook-points ]] && return 0
 	nft -f - <<-'EOF' && touch /run/svclb-hook-points
 	table inet svclb_pin {
-		chain pre { type filter hook prerouting priority 0; }
-		chain in { type filter hook input priority 0; }
-		chain out { type filter hook output priority 0; }
-		chain post { type filter hook postrouting priority 0; }
+		chain prerouting { type filter hook prerouting priority 0; }
+		chain input { type filter hook input priority 0; }
+		chain forward { type filter hook forward priority 0; }
+		chain output { type filter hook output priority 0; }
+		chain postrouting { type filter hook postrouting priority 0; }
 	}
 	EOF
 }
