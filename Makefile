@@ -11,18 +11,20 @@ MODDIR ?= /lib/modules/$(KVER)/updates
 DKMS_SRC ?= /usr/src/svclb-$(VERSION)
 VM_KVER = $(shell selftests/vm/kver.sh)
 VM_KDIR = /lib/modules/$(VM_KVER)/build
+# Kbuild compiles the module's files in parallel with these.
+KJOBS ?= -j$(shell nproc)
 
 all: module svcadm
 
 module:
-	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+	$(MAKE) $(KJOBS) -C $(KDIR) M=$(CURDIR) modules
 
 # A module with the pure-logic self-tests, run at load time, built in a copy
 # of the sources: build/debug/kmod/svclb.ko.
 module-debug:
 	rm -rf build/debug && mkdir -p build/debug
 	cp -r Kbuild dkms.conf kmod include build/debug/
-	$(MAKE) -C $(KDIR) M=$(CURDIR)/build/debug CONFIG_SVCLB_DEBUG=y modules
+	$(MAKE) $(KJOBS) -C $(KDIR) M=$(CURDIR)/build/debug CONFIG_SVCLB_DEBUG=y modules
 
 # svclb.ko for another kernel (KDIR: the debug kernel of check-debug), plain
 # and with the in-module self-tests, in copies of the sources under
@@ -33,8 +35,8 @@ module-debugkernel:
 		mkdir -p build/debugkernel/$$v && cp -r Kbuild dkms.conf kmod include build/debugkernel/$$v/ && \
 		$(MAKE) -C $(KDIR) M=$(CURDIR)/build/debugkernel/$$v clean >/dev/null || exit 1; \
 	done
-	$(MAKE) -C $(KDIR) M=$(CURDIR)/build/debugkernel/plain modules
-	$(MAKE) -C $(KDIR) M=$(CURDIR)/build/debugkernel/selftest CONFIG_SVCLB_DEBUG=y modules
+	$(MAKE) $(KJOBS) -C $(KDIR) M=$(CURDIR)/build/debugkernel/plain modules
+	$(MAKE) $(KJOBS) -C $(KDIR) M=$(CURDIR)/build/debugkernel/selftest CONFIG_SVCLB_DEBUG=y modules
 
 svcadm:
 	$(MAKE) -C tools/svcadm VERSION=$(VERSION)
@@ -88,7 +90,7 @@ module-old:
 	rm -rf build/old && mkdir -p build/old
 	if git cat-file -e $(OLD_COMMIT)^{commit} 2>/dev/null; then \
 		git archive $(OLD_COMMIT) Kbuild kmod include | tar -x -C build/old && \
-		$(MAKE) -C $(KDIR) M=$(CURDIR)/build/old modules; \
+		$(MAKE) $(KJOBS) -C $(KDIR) M=$(CURDIR)/build/old modules; \
 	else \
 		echo "module-old: commit $(OLD_COMMIT) is not in this tree: no old module"; \
 	fi
@@ -101,7 +103,7 @@ module-newer:
 	cp -r Kbuild dkms.conf kmod include build/newer/
 	awk '$$1 == "#define" && $$2 == "SVCLB_GENL_VERSION" { $$3++ } 1' \
 		include/uapi/linux/svclb.h >build/newer/include/uapi/linux/svclb.h
-	$(MAKE) -C $(KDIR) M=$(CURDIR)/build/newer modules
+	$(MAKE) $(KJOBS) -C $(KDIR) M=$(CURDIR)/build/newer modules
 
 # Helpers of the selftests written in C (selftests/lib/flood).
 selftests:
@@ -113,7 +115,7 @@ deps:
 # sparse over the module; fails on any warning of sparse or of W=1.
 sparse:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean >/dev/null
-	$(MAKE) -C $(KDIR) M=$(CURDIR) C=2 W=1 modules 2>&1 | tee build/sparse.log
+	$(MAKE) $(KJOBS) -C $(KDIR) M=$(CURDIR) C=2 W=1 modules 2>&1 | tee build/sparse.log
 	! grep -E 'warning|error' build/sparse.log
 
 check: deps
@@ -131,7 +133,7 @@ check: deps
 # log for their reports. The kernel is built once (~20 min) and cached
 # outside the tree. SMOKE=1 runs a few tests only, DEBUG_TESTS the ones given,
 # e.g. DEBUG_TESTS="'unload.sh --cycles 100' 'concurrency.sh --seconds 300'".
-DEBUG_SMOKE_TESTS = module_selftest.sh netlink.sh 'datapath.sh --conntrack' 'unload.sh --cycles 2'
+DEBUG_SMOKE_TESTS = module_selftest.sh netlink.sh window.sh 'unload.sh --cycles 2'
 DEBUG_TESTS ?= $(if $(SMOKE),$(DEBUG_SMOKE_TESTS))
 DEBUG_TIMEOUT ?= $(if $(SMOKE),1800,5400)
 TEST_TIMEOUT ?= 900
