@@ -5,7 +5,11 @@
 # script's output indented as comments, and a summary line.
 #
 # usage: run.sh [TEST...]  where a TEST is a script and its arguments in one
-# word, e.g. run.sh netlink.sh 'datapath.sh --conntrack'; default: all.
+# word, e.g. run.sh netlink.sh 'datapath.sh --conntrack'; default: the
+# list below. backend_state.sh, rolling.sh and replace.sh also take --ipv6;
+# the suite runs them in IPv4 only, their logic being the same in both
+# families, whose datapaths datapath.sh, tuples.sh, window.sh, icmp.sh and
+# nodeport.sh cover.
 # Each test is stopped after SVCLB_TEST_TIMEOUT seconds (default 900).
 cd "$(dirname "$0")" || exit 1
 source ./lib.sh
@@ -38,11 +42,8 @@ TESTS=(
 	"affinity.sh"
 	"affinity.sh --ipv6"
 	"backend_state.sh"
-	"backend_state.sh --ipv6"
 	"rolling.sh"
-	"rolling.sh --ipv6"
 	"replace.sh"
-	"replace.sh --ipv6"
 	"unload.sh"
 	"concurrency.sh"
 	"apply.sh"
