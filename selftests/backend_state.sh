@@ -13,7 +13,7 @@ source "$(dirname "$0")/lib.sh"
 
 family_option "$@"
 
-plan 14
+plan 13
 trap topo_cleanup EXIT
 load_module || exit 1
 topo_setup || exit 1

@@ -27,7 +27,7 @@ done
 FLOOD=$SELFTESTS/lib/flood
 [[ -x $FLOOD ]] || make -s -C "$SELFTESTS/lib" >/dev/null || exit 1
 
-plan 14
+plan 16
 trap topo_cleanup EXIT
 load_module || exit 1
 topo_setup || exit 1
