@@ -77,6 +77,13 @@ for t in "${TESTS[@]}"; do
 	timeout "${SVCLB_TEST_TIMEOUT:-900}" ./$t >"$log" 2>&1
 	rc=$?
 	sed 's/^/# /' "$log"
+	# A test that passes must have run the checks it planned.
+	planned=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$log" | head -n 1)
+	ran=$(grep -cE '^(not )?ok [0-9]+' "$log")
+	if ((rc == 0)) && [[ $planned != "$ran" ]]; then
+		echo "# run.sh: planned ${planned:-no} checks, ran $ran"
+		rc=1
+	fi
 	case $rc in
 	0) echo "ok $n selftests: svclb: $t # $((SECONDS - start))s"; passed=$((passed + 1)) ;;
 	4) echo "ok $n selftests: svclb: $t # SKIP"; passed=$((passed + 1)) ;;
