@@ -21,6 +21,9 @@ bg in_n "$PY" "$SELFTESTS/lib/servers.py" --ports 30080 127.0.0.1 ::1
 bg in_c "$PY" "$SELFTESTS/lib/servers.py" --ports 9000 10.0.1.2 fd00:1::2
 for i in $(seq 50); do in_n ss -Hltn | grep -qF "[::1]:30080" && break; sleep 0.1; done
 
+port_flows() { # port_flows PORT: flows created by the services on PORT
+	svcadm_n list -j | json_get "sum(s['stats']['flows'] for s in d['services'] if s['port'] == $1)"
+}
 svc_flows() { # svc_flows PROTO ADDR: flows created by that service
 	svcadm_n list -j | json_get "sum(s['stats']['flows'] for s in d['services']
 		if s['proto'] == '$1' and s['address'] == '$2' and s['port'] == 30080)"
@@ -90,12 +93,12 @@ for family in 4 6; do
 		svcadm_n service add $proto "$(ep $any 30081)"
 		svcadm_n backend add $proto "$(ep $any 30081)" "$(ep "${BACKENDS[1]}" 8080)"
 	done
-	before=$(svcadm_n list -j | json_get "sum(s['stats']['flows'] for s in d['services'] if s['port'] == 30081)")
+	before=$(port_flows 30081)
 	for proto in tcp udp; do
 		masq[$proto]=$(in_b "$PY" "$SELFTESTS/lib/client.py" $proto $CLIENT 9000 1 \
 			--source "${BACKENDS[0]}" --source-port 30081)
 	done
-	flows=$(svcadm_n list -j | json_get "sum(s['stats']['flows'] for s in d['services'] if s['port'] == 30081)")
+	flows=$(port_flows 30081)
 	diag "IPv$family pod ${BACKENDS[0]}:30081 to $CLIENT:9000, masqueraded: ${masq[tcp]} ${masq[udp]}; node port 30081 flows $before, then $flows"
 	answered() { json_check "d['backends'] == {'$CLIENT': 1}" <<<"$1"; }
 	check "IPv$family: replies to a masqueraded connection from a node port's port reach it, TCP and UDP" \

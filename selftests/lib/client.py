@@ -2,8 +2,8 @@
 """Test client: COUNT requests to ADDR:PORT over TCP or UDP, each from a new
 source port (of the address given with --source, if any) or from the one
 --source-port gives, each checked to come back byte for byte (and, for UDP,
-from ADDR:PORT itself). Prints a JSON tally of the backends that answered, and with --sequence the list of them in
-order."""
+from ADDR:PORT itself). Prints a JSON tally of the backends that answered,
+and with --sequence the list of them in order."""
 
 import argparse
 import json
